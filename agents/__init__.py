@@ -1,0 +1,1 @@
+"""Built-in search agents behind the archgym_lite.agent.Agent ask/tell interface."""
