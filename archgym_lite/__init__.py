@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from archgym_lite._version import __version__
 from archgym_lite.agent import Agent, AgentParams
 from archgym_lite.builtin import register_builtins
 from archgym_lite.env import DesignEnv
@@ -33,7 +34,6 @@ from archgym_lite.space import (
     RealParam,
 )
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Agent", "AgentParams", "ArchGymError", "CategoricalParam", "Constraint", "DesignEnv", "DesignError",

@@ -7,8 +7,10 @@ from archgym_lite.registry import register, register_agent
 BUILTIN_ENVS = [
     ("archgym/Synthetic-v0", "simulators.synthetic:make_env",
      "Smooth synthetic benchmark over every parameter kind, with a known optimum"),
-    # accelerator (issue 4)
-    # dram (issue 5)
+    ("archgym/Accelerator-v0", "simulators.accelerator:make_env",
+     "Systolic-array DNN accelerator (SCALE-Sim 3 cycle semantics) with energy and area"),
+    ("archgym/DRAM-v0", "simulators.dram:make_env",
+     "Trace-driven DDR4/LPDDR4 memory controller with DRAMSys knobs and DRAMPower-style energy"),
 ]
 
 BUILTIN_AGENTS = [

@@ -105,6 +105,13 @@ class Simulator(ABC):
         if getattr(type(self), "_incomplete", False):
             raise NotImplementedError(f"{type(self).__name__} must override _evaluate or _evaluate_batch")
 
+    def detail_report(self, design: Mapping[str, Any]) -> Any:
+        """Optional per-component breakdown of one design (a pandas DataFrame), e.g. per layer or per command.
+
+        ``archgym simulate ID --design k=v ... --detail`` prints it. The base class has none.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no detail report")
+
     def describe(self) -> list[dict[str, str]]:
         return [{"name": m.name, "unit": m.unit, "goal": "min" if m.lower_is_better else "max",
                  "description": m.description} for m in self.metrics]
