@@ -81,9 +81,9 @@ class Objective:
             path = f"objective.targets.{name}"
             if name not in known:
                 raise SpecError(f"unknown metric; allowed: {allowed}", path)
-            if isinstance(t, (int, float)):
+            if not isinstance(t, Mapping):
                 t = {"target": t}
-            if not isinstance(t, Mapping) or "target" not in t or set(t) - {"target", "weight"}:
+            if "target" not in t or set(t) - {"target", "weight"}:
                 raise SpecError("must be a number or {target: >0, weight: >=0}", path)
             target, weight = _number(t["target"], f"{path}.target"), _number(t.get("weight", 1.0), f"{path}.weight")
             if target <= 0:

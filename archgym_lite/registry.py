@@ -135,7 +135,7 @@ def load_plugins(group: str) -> None:
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> RegistryError:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.75)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return RegistryError(f"unknown {kind} {name!r}.{hint} Registered: {format_allowed(known, 40)}",
                          "env" if kind == "env id" else "agent")

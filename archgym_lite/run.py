@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from archgym_lite.agent import Agent
-from archgym_lite.errors import SpecError
-from archgym_lite.logs import TrialLogger
+from archgym_lite.errors import ArchGymError, SpecError
+from archgym_lite.logs import MANIFEST_SUFFIX, TrialLogger, atomic_write_json
 from archgym_lite.registry import agent_class, make
 
 
@@ -67,6 +67,9 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
     if budget < 1:
         raise SpecError(f"must be >= 1, got {budget}", "budget")
     env_kwargs, agent_params = dict(env_kwargs or {}), dict(agent_params or {})
+    if "objective" in env_kwargs:
+        raise SpecError("pass the objective separately (objective=..., or --objective), not as an env kwarg",
+                        "env_kwargs.objective")
     tid = tid or trial_id(env_id, agent, agent_params, seed, env_kwargs=env_kwargs, objective=objective,
                           budget=budget)
     cls = agent_class(agent)
@@ -87,8 +90,8 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
             _ask_tell_loop(agent_obj, sim, obj, budget, logger)
         status, error = "completed", None
     except Exception as exc:
-        if raise_errors:
-            raise
+        if raise_errors or (logger is None and isinstance(exc, ArchGymError)):
+            raise  # a bad env id, kwarg or objective is the caller's input error, not a failed trial
         status, error = "failed", "".join(traceback.format_exception(exc))
     wall = time.perf_counter() - t_start
     rewards = logger.rewards if logger is not None else np.zeros(0)
@@ -97,6 +100,11 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
     path = None
     if logger is not None and out_dir is not None:
         path = logger.close(status, error, wall_time_s=wall)
+    elif out_dir is not None:  # the env itself failed to build: record the failure, no rows
+        atomic_write_json(Path(out_dir) / f"{tid}{MANIFEST_SUFFIX}",
+                          {"trial_id": tid, "run_id": run_id, "env_id": env_id, "agent": agent,
+                           "agent_params": agent_params, "seed": seed, "env_kwargs": env_kwargs, "budget": budget,
+                           "status": status, "error": error, "n_rows": 0, "wall_time_s": wall})
     return TrialResult(tid, status, len(rewards), float(rewards[best_i]) if best_i >= 0 else float("nan"),
                        best_design, wall, path, error,
                        np.maximum.accumulate(rewards).tolist() if len(rewards) else [])

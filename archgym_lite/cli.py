@@ -1,0 +1,192 @@
+"""The ``archgym`` command line (typer + rich). Thin: it parses, calls the library, prints.
+
+Every bad input raises an :class:`~archgym_lite.errors.ArchGymError`; the CLI prints it as one red line
+and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+import archgym_lite
+from archgym_lite.errors import ArchGymError, SpecError
+from archgym_lite.registry import agent_class, agent_names, agent_spec, env_ids, env_spec, make
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="archgym-lite: design-space exploration gym.")
+envs_app = typer.Typer(no_args_is_help=True, help="List and inspect registered envs.")
+agents_app = typer.Typer(no_args_is_help=True, help="List registered agents.")
+app.add_typer(envs_app, name="envs")
+app.add_typer(agents_app, name="agents")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn library errors into one red line and exit code 2."""
+    try:
+        yield
+    except ArchGymError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}`` (values parsed as YAML scalars)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"expected KEY=VALUE, got {item!r}", what)
+        try:
+            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            out[key.strip()] = raw
+    return out
+
+
+def load_yaml_arg(text: str | None, what: str = "--objective") -> Any:
+    """A YAML mapping given inline or as a path to a file."""
+    if text is None:
+        return None
+    path = Path(text)
+    source = path.read_text() if path.suffix in (".yaml", ".yml", ".json") and path.is_file() else text
+    try:
+        value = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"not valid YAML: {exc}", what) from None
+    if not isinstance(value, dict):
+        raise SpecError("must be a YAML mapping (or a path to a .yaml file)", what)
+    return value
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*(str(r.get(c, "")) for c in columns))
+    return table
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    if version:
+        console.print(archgym_lite.__version__)
+        raise typer.Exit(0)
+
+
+@envs_app.command("list")
+def envs_list() -> None:
+    """List registered env ids (built-in and plugins)."""
+    with cli_errors():
+        rows = [{"id": i, "description": env_spec(i).description} for i in env_ids()]
+        console.print(_table("Registered envs", rows, ["id", "description"]))
+
+
+@envs_app.command("show")
+def envs_show(
+    env_id: str = typer.Argument(..., help="Env id, e.g. archgym/Synthetic-v0"),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", "-k", help="KEY=VALUE passed to the env factory"),
+) -> None:
+    """Show an env's parameters, metrics and default objective."""
+    with cli_errors():
+        env = make(env_id, **parse_assignments(env_kwarg, "--env-kwarg"))
+        sim = env.simulator
+        console.print(f"[bold]{env_id}[/bold]: {env_spec(env_id).description}")
+        console.print(f"design space: {len(sim.space)} parameters, {sim.space.size:g} designs")
+        console.print(_table("Parameters", sim.space.describe(), ["name", "kind", "values", "unit", "description"]))
+        console.print(_table("Metrics", sim.describe(), ["name", "unit", "goal", "description"]))
+        console.print("default objective: " + json.dumps(env.objective.to_spec()))
+
+
+@agents_app.command("list")
+def agents_list() -> None:
+    """List registered agents with their hyperparameters and defaults."""
+    with cli_errors():
+        table = Table(title="Registered agents")
+        for c in ("name", "description", "hyperparameters (default)"):
+            table.add_column(c)
+        for name in agent_names():
+            try:
+                hps = agent_class(name).hyperparameters()
+                hp_text = ", ".join(f"{h['name']}={h['default']!r}" for h in hps) or "-"
+            except Exception as exc:  # an agent whose dependencies are missing still gets listed
+                hp_text = f"[red]unavailable: {exc}[/red]"
+            table.add_row(name, agent_spec(name).description, hp_text)
+        console.print(table)
+
+
+@app.command("run")
+def run_cmd(
+    env: str = typer.Option(..., "--env", help="Env id"),
+    agent: str = typer.Option("random", "--agent", help="Agent name (see `archgym agents list`)"),
+    budget: int = typer.Option(100, "--budget", min=1, help="Number of evaluations"),
+    seed: int = typer.Option(0, "--seed", help="Random seed"),
+    out: Path = typer.Option(Path("runs/single"), "--out", help="Output directory for the trial log"),
+    param: list[str] = typer.Option(None, "--param", "-p", help="Agent hyperparameter KEY=VALUE"),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", "-k", help="Env factory KEY=VALUE"),
+    objective: str | None = typer.Option(None, "--objective", help="Objective as a YAML file or inline YAML"),
+) -> None:
+    """Run one trial (agent × env × seed) and log every evaluation to OUT/<trial_id>.parquet."""
+    from archgym_lite.run import run_trial
+
+    with cli_errors():
+        result = run_trial(env, agent, budget, seed, out_dir=out, env_kwargs=parse_assignments(env_kwarg, "--env-kwarg"),
+                           agent_params=parse_assignments(param, "--param"), objective=load_yaml_arg(objective))
+    if result.status != "completed":
+        err_console.print(f"[red]trial {result.trial_id} failed[/red]\n{result.error}")
+        raise typer.Exit(1)
+    console.print(f"trial [bold]{result.trial_id}[/bold]: {result.n_evals} evaluations in "
+                  f"{result.wall_time_s:.2f} s, best reward {result.best_reward:.4g}")
+    console.print(f"best design: {result.best_design}")
+    console.print(f"log: {result.log_path}")
+
+
+@app.command("simulate")
+def simulate_cmd(
+    env_id: str = typer.Argument(..., help="Env id"),
+    design: list[str] = typer.Option(None, "--design", "-d", help="Parameter KEY=VALUE (unset ones use defaults)"),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", "-k", help="Env factory KEY=VALUE"),
+    detail: bool = typer.Option(False, "--detail", help="Also print the simulator's detail report"),
+    csv: Path | None = typer.Option(None, "--csv", help="Write the detail report to this CSV file"),
+) -> None:
+    """Evaluate one design and print its metrics (and per-layer/per-command detail where available)."""
+    with cli_errors():
+        env = make(env_id, **parse_assignments(env_kwarg, "--env-kwarg"))
+        sim = env.simulator
+        d = {**sim.space.default(), **parse_assignments(design, "--design")}
+        metrics = sim.evaluate(d)
+        console.print(f"design: {sim.space.validate(d)}")
+        rows = [{"metric": m.name, "value": f"{metrics[m.name]:.6g}", "unit": m.unit} for m in sim.metrics]
+        console.print(_table("Metrics", rows, ["metric", "value", "unit"]))
+        console.print(f"reward: {env.objective.reward(metrics):.6g}  feasible: {env.objective.feasible(metrics)}")
+        if detail or csv:
+            try:
+                report = sim.detail_report(d)
+            except NotImplementedError as exc:
+                raise SpecError(str(exc), "--detail") from None
+            if csv:
+                report.to_csv(csv, index=False)
+                console.print(f"detail report written to {csv}")
+            if detail:
+                console.print(report.to_string(index=False))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
