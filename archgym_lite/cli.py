@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ agents_app = typer.Typer(no_args_is_help=True, help="List registered agents.")
 app.add_typer(envs_app, name="envs")
 app.add_typer(agents_app, name="agents")
 
-console = Console()
-err_console = Console(stderr=True)
+# Wide when piped (logs, CI, CliRunner) so tables are not truncated; a terminal uses its own width.
+console = Console() if sys.stdout.isatty() else Console(width=200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 @contextlib.contextmanager
@@ -181,6 +183,60 @@ def simulate_cmd(
                 console.print(f"detail report written to {csv}")
             if detail:
                 console.print(report.to_string(index=False))
+
+
+@app.command("sweep")
+def sweep_cmd(
+    spec_path: Path = typer.Argument(..., help="Sweep spec (YAML)"),
+    out: Path | None = typer.Option(None, "--out", help="Run directory (default: runs/<spec name>)"),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Local worker processes (default: CPU count; 0 = in-process)"),
+    executor: str = typer.Option("pool", "--executor", help="pool (local processes) or ray"),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address: auto or HOST:PORT"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the trial table and count, run nothing"),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Also rerun trials recorded as failed"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar"),
+) -> None:
+    """Run agents x hyperparameters x seeds x envs from a YAML spec; rerunning resumes (finished trials are skipped)."""
+    from archgym_lite.sweep import load_spec, run_sweep, trials_table
+
+    with cli_errors():
+        spec = load_spec(spec_path)
+        run_dir = out or Path("runs") / spec.name
+        if dry_run:
+            rows = trials_table(spec, run_dir)
+            console.print(_table(f"{spec.name}: {len(rows)} trials", rows,
+                                 ["trial_id", "env", "agent", "params", "seed", "budget", "status"]))
+            pending = sum(r["status"] != "completed" for r in rows)
+            console.print(f"{len(rows)} trials ({pending} to run) x {spec.budget} evaluations -> {run_dir}")
+            return
+        result = run_sweep(spec, run_dir, executor=executor, workers=workers, address=address,
+                           retry_failed=retry_failed, show_progress=progress, console=console)
+    console.print(f"{result.completed} trials run, {result.skipped} already done, {len(result.failed)} failed "
+                  f"in {result.wall_time_s:.1f} s -> {result.run_dir}")
+    if result.failed:
+        err_console.print(f"[red]failed trials:[/red] {', '.join(result.failed)} "
+                          "(tracebacks in their .json manifests; rerun with --retry-failed)")
+        raise typer.Exit(1)
+
+
+@app.command("replay")
+def replay_cmd(
+    run_dir: Path = typer.Argument(..., help="Run directory (or any directory holding trial logs)"),
+    trial: str = typer.Option(..., "--trial", help="Trial id"),
+    step: int | None = typer.Option(None, "--step", help="Only this step"),
+) -> None:
+    """Re-simulate logged designs and report any mismatch with the logged metrics (exit 1 on mismatch)."""
+    from archgym_lite.replay import replay_trial
+
+    with cli_errors():
+        result = replay_trial(run_dir, trial, step)
+    if result.ok:
+        console.print(f"[green]ok[/green]: {result.n_checked} evaluations of {result.trial_id} replayed, "
+                      "every metric and reward identical")
+        return
+    console.print(result.mismatches.to_string(index=False))
+    err_console.print(f"[red]{len(result.mismatches)} mismatches[/red] in {result.n_checked} evaluations")
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,135 @@
+"""Executors: run trials in this process, in a local process pool, or on a Ray cluster.
+
+Every executor calls the same :func:`run_one`, so the same spec and seeds give the same logged results
+whichever executor runs them. Pool workers write their trial files directly (same machine); Ray workers
+write into a private temporary directory and send the files' bytes back, and the driver writes them
+atomically into the run directory, so a multi-node cluster needs no shared filesystem.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from archgym_lite.errors import SpecError
+from archgym_lite.logs import LOG_SUFFIX, MANIFEST_SUFFIX, atomic_write_bytes, atomic_write_json
+from archgym_lite.sweep.spec import TrialSpec
+
+EXECUTORS = ("pool", "ray")
+Summary = dict[str, Any]
+
+
+def limit_threads() -> None:
+    """One BLAS/torch thread per worker: with more, RL on a loaded 2-core box was ~25x slower."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover - torch is a dependency, but a worker must not need it
+        pass
+
+
+def run_one(trial: TrialSpec, trials_dir: str, run_id: str) -> Summary:
+    """Run one trial, writing ``<trial_id>.parquet/.json`` into ``trials_dir``; never raises."""
+    from archgym_lite.run import run_trial
+
+    tid = trial.trial_id
+    try:
+        res = run_trial(trial.env_id, trial.agent, trial.budget, trial.seed, out_dir=trials_dir,
+                        env_kwargs=trial.env_kwargs, objective=trial.objective, agent_params=trial.agent_params,
+                        run_id=run_id, tid=tid)
+        return {"trial_id": tid, "status": res.status, "best_reward": res.best_reward, "n_evals": res.n_evals,
+                "wall_time_s": res.wall_time_s, "error": res.error}
+    except Exception as exc:  # input errors are validated before a sweep starts; record anything else
+        error = "".join(traceback.format_exception(exc))
+        atomic_write_json(Path(trials_dir) / f"{tid}{MANIFEST_SUFFIX}",
+                          {"trial_id": tid, "run_id": run_id, "env_id": trial.env_id, "agent": trial.agent,
+                           "agent_params": trial.agent_params, "seed": trial.seed, "env_kwargs": trial.env_kwargs,
+                           "budget": trial.budget, "status": "failed", "error": error, "n_rows": 0})
+        return {"trial_id": tid, "status": "failed", "best_reward": float("nan"), "n_evals": 0,
+                "wall_time_s": 0.0, "error": error}
+
+
+def run_one_detached(trial: TrialSpec, run_id: str) -> tuple[Summary, dict[str, bytes]]:
+    """:func:`run_one` into a private temp dir; returns the summary and the trial files' bytes."""
+    limit_threads()
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = run_one(trial, tmp, run_id)
+        files = {p.name: p.read_bytes() for p in Path(tmp).iterdir()
+                 if p.suffix in (LOG_SUFFIX, MANIFEST_SUFFIX) and not p.name.startswith(".")}
+    return summary, files
+
+
+def execute(trials: Iterable[TrialSpec], trials_dir: Path, run_id: str, on_done: Callable[[Summary], None], *,
+            executor: str = "pool", workers: int | None = None, address: str | None = None) -> None:
+    """Run ``trials``, calling ``on_done(summary)`` as each finishes (in completion order).
+
+    Args:
+        executor: ``"pool"`` (local processes; ``workers=0`` runs in this process) or ``"ray"``.
+        workers: Number of local processes (default: CPU count). For Ray without ``address``, the CPUs of
+            the local Ray instance it starts.
+        address: Ray cluster address (``"auto"`` or ``HOST:PORT``); ``None`` starts a local instance.
+    """
+    trials = list(trials)
+    if executor not in EXECUTORS:
+        raise SpecError(f"got {executor!r}; allowed: {list(EXECUTORS)}", "--executor")
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 0:
+        raise SpecError(f"must be >= 0, got {workers}", "--workers")
+    if not trials:
+        return
+    if executor == "ray":
+        _execute_ray(trials, trials_dir, run_id, on_done, workers, address)
+    elif workers == 0:
+        for t in trials:
+            on_done(run_one(t, str(trials_dir), run_id))
+    else:
+        _execute_pool(trials, trials_dir, run_id, on_done, workers)
+
+
+def _execute_pool(trials: list[TrialSpec], trials_dir: Path, run_id: str, on_done: Callable[[Summary], None],
+                  workers: int) -> None:
+    with ProcessPoolExecutor(max_workers=min(workers, len(trials)), mp_context=get_context("spawn"),
+                             initializer=limit_threads) as pool:
+        pending = {pool.submit(run_one, t, str(trials_dir), run_id) for t in trials}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                on_done(fut.result())
+
+
+def _execute_ray(trials: list[TrialSpec], trials_dir: Path, run_id: str, on_done: Callable[[Summary], None],
+                 workers: int, address: str | None) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise SpecError("Ray is not installed; pip install 'archgym-lite[ray]'", "--executor") from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        if address:
+            kwargs["address"] = address
+        else:
+            kwargs["num_cpus"] = max(workers, 1)
+        ray.init(**kwargs)
+    try:
+        remote = ray.remote(num_cpus=1)(run_one_detached)
+        refs = [remote.remote(t, run_id) for t in trials]
+        while refs:
+            done, refs = ray.wait(refs, num_returns=1)
+            summary, files = ray.get(done[0])
+            for name in sorted(files, key=lambda n: n.endswith(MANIFEST_SUFFIX)):  # log first, manifest last
+                atomic_write_bytes(trials_dir / name, files[name])
+            on_done(summary)
+    finally:
+        if started_here:
+            ray.shutdown()
