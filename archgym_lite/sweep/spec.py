@@ -131,7 +131,7 @@ def parse_spec(data: Any, source: str = "spec") -> SweepSpec:
         try:
             settings = grid(agent.params)
         except SpecError as exc:
-            raise SpecError(str(exc), f"agents[{i}].params") from None
+            raise SpecError(str(exc).split(": ", 1)[1], f"agents[{i}].params.{exc.field}") from None
         for setting in settings:
             cls.parse_params(setting, path=f"agents[{i}].params")
     return spec
