@@ -1,0 +1,138 @@
+"""Benchmark the accelerator simulator: env step latency, batch throughput, and speed against SCALE-Sim.
+
+Usage::
+
+    python experiments/bench/bench_accelerator.py [--designs 200000] [--steps 3000] [--threads 2]
+                                                  [--scalesim-python PATH | --no-scalesim]
+
+Prints: the median time of one ``archgym/Accelerator-v0`` step (a full ResNet-18 evaluation, every metric),
+batched full ResNet-18 evaluations per second (1 thread and ``--threads`` threads; numpy releases the GIL), and,
+when a SCALE-Sim 3 interpreter is found (``~/.cache/archgym-lite/scalesim-venv``, built by the peer test), the
+speed ratio against SCALE-Sim on the same ResNet-18 layers.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from simulators.accelerator import AcceleratorSimulator, Workload, make_env, resnet18  # noqa: E402
+
+SCALESIM_VENV_PY = Path.home() / ".cache" / "archgym-lite" / "scalesim-venv" / "bin" / "python"
+PEER_LAYERS = ("CBa5s", "FC6")  # small ResNet-18 layers: SCALE-Sim takes seconds even on these
+
+
+def bench_env_step(steps: int) -> tuple[float, float]:
+    env = make_env()
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    actions = [rng.integers(0, env.action_space.nvec) for _ in range(steps)]
+    for a in actions[:200]:
+        env.step(a)
+    step_t, sim_t = [], []
+    for a in actions:
+        t0 = time.perf_counter()
+        env.step(a)
+        step_t.append(time.perf_counter() - t0)
+        sim_t.append(env.last_sim_time_s)
+    return float(np.median(step_t)) * 1e6, float(np.median(sim_t)) * 1e6
+
+
+def bench_batch(n: int, threads: int) -> dict[str, float]:
+    sim = AcceleratorSimulator()
+    cols = sim.space.columns(sim.space.sample_columns(0, n))
+    sim._evaluate_batch({k: v[:1000] for k, v in cols.items()})
+    out = {}
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        sim._evaluate_batch(cols)
+        best = min(best, time.perf_counter() - t0)
+    out["1 thread"] = n / best
+    chunks = [{k: v[i::threads] for k, v in cols.items()} for i in range(threads)]
+    best = float("inf")
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in range(3):
+            t0 = time.perf_counter()
+            list(pool.map(sim._evaluate_batch, chunks))
+            best = min(best, time.perf_counter() - t0)
+    out[f"{threads} threads"] = n / best
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        sim.evaluate_batch(cols)
+        best = min(best, time.perf_counter() - t0)
+    out["1 thread incl. validation"] = n / best
+    return out
+
+
+def bench_scalesim(py: str, rows: int = 32, cols: int = 32) -> None:
+    layers = tuple(layer for layer in resnet18().layers if layer.name in PEER_LAYERS)
+    with tempfile.TemporaryDirectory() as tmp:
+        topo = Path(tmp) / "peer.csv"
+        topo.write_text("Layer name,IFMAP Height,IFMAP Width,Filter Height,Filter Width,Channels,Num Filter,Strides,\n"
+                        + "".join(f"{la.name},{la.ifmap_h},{la.ifmap_w},{la.filter_h},{la.filter_w},{la.channels},"
+                                  f"{la.num_filters},{la.stride_h},\n" for la in layers))
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+        from test_accelerator_peer import CFG, RUNNER  # the peer test's SCALE-Sim config and runner
+
+        runner = Path(tmp) / "run.py"
+        runner.write_text(RUNNER)
+        sim = AcceleratorSimulator(Workload("peer", layers))
+        for df in ("os", "ws", "is"):
+            cfg = Path(tmp) / f"{df}.cfg"
+            cfg.write_text(CFG.format(name=df, rows=rows, cols=cols, df=df))
+            t0 = time.perf_counter()
+            subprocess.run([py, str(runner), str(cfg), str(topo), str(Path(tmp) / "out"), "conv"], check=True,
+                           capture_output=True)
+            t_ss = time.perf_counter() - t0
+            design = {"array_rows": rows, "array_cols": cols, "dataflow": df.upper(), "ifmap_sram_kib": 64,
+                      "filter_sram_kib": 64, "ofmap_sram_kib": 64, "dram_bw": 16, "word_bytes": 1,
+                      "clock_mhz": 1000}
+            sim.evaluate(design)
+            t0 = time.perf_counter()
+            reps = 2000
+            for _ in range(reps):
+                sim.evaluate(design)
+            t_us = (time.perf_counter() - t0) / reps
+            print(f"  {df.upper()}: SCALE-Sim {t_ss:.2f} s (incl. ~0.3 s interpreter start), ours {t_us * 1e6:.1f} us"
+                  f" -> {t_ss / t_us:,.0f}x faster  [{', '.join(PEER_LAYERS)}; {rows}x{cols}]")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--designs", type=int, default=200_000)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--scalesim-python", default=str(SCALESIM_VENV_PY))
+    ap.add_argument("--no-scalesim", action="store_true")
+    args = ap.parse_args()
+
+    step_us, sim_us = bench_env_step(args.steps)
+    print(f"env step (full ResNet-18, all metrics): median {step_us:.1f} us/step "
+          f"(simulator alone {sim_us:.1f} us; target <= 50 us)")
+    for label, rate in bench_batch(args.designs, args.threads).items():
+        print(f"batch, {label}: {rate:,.0f} full ResNet-18 evaluations/s (target >= 300,000 on 2 cores)")
+    if not args.no_scalesim and Path(args.scalesim_python).exists():
+        print("speed against SCALE-Sim 3.0.0 (same layers, compute report):")
+        bench_scalesim(args.scalesim_python)
+    elif not args.no_scalesim:
+        print(f"SCALE-Sim not found at {args.scalesim_python} (run the peer test once to build it); ratio skipped")
+
+
+if __name__ == "__main__":
+    main()
