@@ -27,6 +27,8 @@ envs_app = typer.Typer(no_args_is_help=True, help="List and inspect registered e
 agents_app = typer.Typer(no_args_is_help=True, help="List registered agents.")
 app.add_typer(envs_app, name="envs")
 app.add_typer(agents_app, name="agents")
+proxy_app = typer.Typer(no_args_is_help=True, help="Train, evaluate and search on proxy cost models.")
+app.add_typer(proxy_app, name="proxy")
 
 # Wide when piped (logs, CI, CliRunner) so tables are not truncated; a terminal uses its own width.
 console = Console() if sys.stdout.isatty() else Console(width=200)
@@ -237,6 +239,67 @@ def replay_cmd(
     console.print(result.mismatches.to_string(index=False))
     err_console.print(f"[red]{len(result.mismatches)} mismatches[/red] in {result.n_checked} evaluations")
     raise typer.Exit(1)
+
+
+@proxy_app.command("train")
+def proxy_train_cmd(
+    run_dirs: list[Path] = typer.Argument(None, help="Run directories whose logs are the training data"),
+    env: str = typer.Option(..., "--env", help="Env id whose evaluations to learn"),
+    out: Path = typer.Option(..., "--out", help="Model file to write (.skops)"),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", "-k", help="Env factory KEY=VALUE (must match the logs)"),
+    sample: int = typer.Option(0, "--sample", help="Add N fresh simulator samples to the training data"),
+    sampling: str = typer.Option("uniform", "--sampling", help="uniform or lhs (Latin hypercube)"),
+    test_fraction: float = typer.Option(0.2, "--test-fraction", help="Held-out share of the unique designs"),
+    fresh_test: int = typer.Option(500, "--fresh-test", help="Fresh uniform designs for an unbiased test"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Train a proxy (one model per metric, chosen by CV) and report held-out accuracy and speedup."""
+    from archgym_lite.proxy import train_proxy
+
+    with cli_errors():
+        res = train_proxy(env, run_dirs or [], env_kwargs=parse_assignments(env_kwarg, "--env-kwarg"),
+                          sample=sample, sampling=sampling, test_fraction=test_fraction, fresh_test=fresh_test,
+                          seed=seed, out=out)
+    console.print(f"trained on {res.train_size} unique designs -> {res.path}")
+    console.print(res.report.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    s = res.speedup
+    console.print(f"speedup: {s['speedup']:.4g}x ({s['simulator_us_per_design']:.3g} us/design simulated vs "
+                  f"{s['proxy_us_per_design']:.3g} us/design predicted, batch of {int(s['designs'])})")
+
+
+@proxy_app.command("eval")
+def proxy_eval_cmd(
+    model: Path = typer.Argument(..., help="Model file (.skops)"),
+    run_dirs: list[Path] = typer.Argument(..., help="Run directories with logged evaluations to predict"),
+) -> None:
+    """Accuracy of a saved proxy on logged designs (relative RMSE, MAPE, R^2, Spearman)."""
+    from archgym_lite.proxy import eval_proxy
+
+    with cli_errors():
+        table = eval_proxy(model, run_dirs)
+    console.print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+@proxy_app.command("search")
+def proxy_search_cmd(
+    model: Path = typer.Argument(..., help="Model file (.skops)"),
+    agent: str = typer.Option("random", "--agent"),
+    budget: int = typer.Option(1000, "--budget", min=1),
+    seed: int = typer.Option(0, "--seed"),
+    top_k: int = typer.Option(10, "--top-k", min=1, help="Designs re-simulated on the real simulator"),
+    param: list[str] = typer.Option(None, "--param", "-p", help="Agent hyperparameter KEY=VALUE"),
+    out: Path = typer.Option(Path("runs/proxy-search"), "--out", help="Where the proxy trial is logged"),
+) -> None:
+    """Search on the proxy, then re-simulate the top-k designs and report the proxy-vs-real gap."""
+    from archgym_lite.proxy import search_on_proxy
+
+    with cli_errors():
+        table = search_on_proxy(model, agent, budget, seed=seed, top_k=top_k,
+                                agent_params=parse_assignments(param, "--param"), out_dir=out)
+    cols = [c for c in table.columns if c.startswith("p_")] + ["proxy_reward", "real_reward", "gap"]
+    console.print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    console.print(f"best real reward among the top {len(table)}: {table['real_reward'].max():.4g} "
+                  f"(mean |gap| {table['gap'].abs().mean():.3g})")
 
 
 def main() -> None:

@@ -171,6 +171,8 @@ class DesignEnv(gym.Env):
                             time.perf_counter() - t_wall)
         self.last_sim_time_s = sim_time  # kept out of info: info must be deterministic for a seed
         info = {"design": self.design, "metrics": self.metrics, "feasible": feasible}
+        if getattr(self.simulator, "is_proxy", False):
+            info["proxy"] = True  # metrics are predictions, not simulations
         return self._obs(self.metrics), float(reward), False, self._steps >= self.max_steps, info
 
     def render(self) -> str | None:

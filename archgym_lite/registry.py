@@ -153,9 +153,18 @@ def env_ids() -> list[str]:
     return sorted(_ENVS)
 
 
-def make(id: str, **kwargs: Any) -> Any:
-    """Create a registered env: ``make("archgym/DRAM-v0", trace="stream")``."""
-    return env_spec(id).make(**kwargs)
+def make(id: str, proxy: str | None = None, **kwargs: Any) -> Any:
+    """Create a registered env: ``make("archgym/DRAM-v0", trace="stream")``.
+
+    With ``proxy="model.skops"`` the env's simulator is replaced by that trained proxy (see
+    :mod:`archgym_lite.proxy`); its ``info`` then carries ``"proxy": True``.
+    """
+    env = env_spec(id).make(**kwargs)
+    if proxy is not None:
+        from archgym_lite.proxy.simulator import proxy_env
+
+        env = proxy_env(env, proxy)
+    return env
 
 
 def agent_spec(name: str) -> AgentSpec:

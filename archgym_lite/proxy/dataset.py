@@ -1,0 +1,156 @@
+"""Proxy datasets: designs and metrics from run directories (or fresh simulator samples), deduplicated.
+
+Features: ordered parameters become one ordinal column (the level index; a real parameter its value, in log
+space when the parameter is log-scaled); categoricals become one-hot columns. Targets: one per metric,
+log-transformed when the metric is positive and spans more than two orders of magnitude in the data.
+
+Designs are deduplicated *before* any split, so the same design never sits in both train and test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from archgym_lite.errors import SpecError
+from archgym_lite.logs import MANIFEST_SUFFIX, load
+from archgym_lite.params import RealParam
+from archgym_lite.simulator import Simulator
+from archgym_lite.space import Columns, DesignSpace, as_rng
+
+SAMPLINGS = ("uniform", "lhs")
+
+
+class FeatureEncoder:
+    """Design columns → a float feature matrix (ordinal for ordered params, one-hot for categoricals)."""
+
+    def __init__(self, space: DesignSpace) -> None:
+        self.space = space
+        names: list[str] = []
+        for p in space.params:
+            names += [f"{p.name}={c}" for c in p.levels] if not p.ordered else [p.name]
+        self.feature_names = names
+
+    def transform(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        blocks = []
+        for p in self.space.params:
+            col = np.asarray(columns[p.name])
+            if not p.ordered:
+                idx = p.index_of(col)
+                blocks.append(np.eye(p.n_levels)[idx])
+            elif isinstance(p, RealParam):
+                v = col.astype(float)
+                blocks.append((np.log(v) if p.log else v)[:, None])
+            else:
+                blocks.append(p.index_of(col).astype(float)[:, None])
+        return np.hstack(blocks)
+
+
+@dataclass
+class ProxyDataset:
+    """Unique designs (as validated columns) with their metrics."""
+
+    env_id: str
+    env_kwargs: dict[str, Any]
+    columns: Columns
+    metrics: dict[str, np.ndarray]
+    n_rows_read: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.metrics.values())))
+
+    def subset(self, idx: np.ndarray) -> ProxyDataset:
+        return ProxyDataset(self.env_id, self.env_kwargs, {k: v[idx] for k, v in self.columns.items()},
+                            {k: v[idx] for k, v in self.metrics.items()}, self.n_rows_read, list(self.notes))
+
+    def split(self, test_fraction: float, seed: int = 0) -> tuple[ProxyDataset, ProxyDataset]:
+        """Random train/test split of the (already unique) designs."""
+        if not 0.0 < test_fraction < 1.0:
+            raise SpecError(f"must be in (0, 1), got {test_fraction}", "test_fraction")
+        n = len(self)
+        perm = as_rng(seed).permutation(n)
+        n_test = max(1, int(round(n * test_fraction)))
+        if n - n_test < 2:
+            raise SpecError(f"only {n} unique designs: too few to split", "dataset")
+        return self.subset(np.sort(perm[n_test:])), self.subset(np.sort(perm[:n_test]))
+
+
+def dedupe(columns: Columns, metrics: Mapping[str, np.ndarray], names: Sequence[str]) -> tuple[Columns, dict]:
+    """Keep the first occurrence of every distinct design."""
+    frame = pd.DataFrame({n: columns[n] for n in names})
+    keep = ~frame.duplicated(keep="first").to_numpy()
+    return {k: np.asarray(v)[keep] for k, v in columns.items()}, {k: np.asarray(v)[keep] for k, v in metrics.items()}
+
+
+def _trial_kwargs(log_dir: Path) -> dict[str, str]:
+    """trial_id → canonical JSON of its env kwargs, from the manifests."""
+    out = {}
+    for m in log_dir.rglob(f"*{MANIFEST_SUFFIX}"):
+        try:
+            man = json.loads(m.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if "trial_id" in man:
+            out[man["trial_id"]] = json.dumps(man.get("env_kwargs", {}), sort_keys=True)
+    return out
+
+
+def dataset_from_runs(run_dirs: Sequence[str | Path], env_id: str, simulator: Simulator,
+                      env_kwargs: Mapping[str, Any] | None = None) -> ProxyDataset:
+    """Collect every logged evaluation of ``env_id`` (with these env kwargs) from ``run_dirs``."""
+    want = json.dumps(dict(env_kwargs or {}), sort_keys=True)
+    frames, notes = [], []
+    for d in run_dirs:
+        df = load(d)
+        df = df[df["env_id"] == env_id]
+        kw = _trial_kwargs(Path(d)) if Path(d).is_dir() else {}
+        if kw:
+            same = df["trial_id"].map(kw).fillna(want) == want
+            if (~same).any():
+                notes.append(f"{d}: skipped {int((~same).sum())} rows logged with other env kwargs")
+            df = df[same]
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if df.empty:
+        raise SpecError(f"no logged evaluations of {env_id!r} in {[str(d) for d in run_dirs]}", "run_dirs")
+    space = simulator.space
+    missing = [f"p_{n}" for n in space.names if f"p_{n}" not in df] + \
+              [f"m_{m}" for m in simulator.metric_names if f"m_{m}" not in df]
+    if missing:
+        raise SpecError(f"logs lack columns {missing}: logged with a different version of {env_id}?", "run_dirs")
+    df = df.dropna(subset=[f"m_{m}" for m in simulator.metric_names])
+    columns = space.columns({n: df[f"p_{n}"].to_numpy() for n in space.names})
+    metrics = {m: df[f"m_{m}"].to_numpy(dtype=float) for m in simulator.metric_names}
+    columns, metrics = dedupe(columns, metrics, space.names)
+    return ProxyDataset(env_id, dict(env_kwargs or {}), columns, metrics, len(df), notes)
+
+
+def sample_designs(space: DesignSpace, n: int, sampling: str = "uniform", seed: int = 0) -> Columns:
+    """``n`` fresh designs: uniform over levels, or a Latin hypercube over the [0, 1] encoding."""
+    if sampling not in SAMPLINGS:
+        raise SpecError(f"got {sampling!r}; allowed: {list(SAMPLINGS)}", "sampling")
+    if sampling == "uniform":
+        return space.sample_columns(seed, n)
+    from scipy.stats import qmc
+
+    u = qmc.LatinHypercube(d=len(space), seed=seed).random(n)
+    # equal-width strata per level (floor), not from_unit's rounding, which halves the end levels' share
+    return {p.name: p.from_unit(u[:, i]) if isinstance(p, RealParam)
+            else p.value_at(np.minimum((u[:, i] * p.n_levels).astype(np.int64), p.n_levels - 1))
+            for i, p in enumerate(space.params)}
+
+
+def dataset_from_samples(simulator: Simulator, env_id: str, n: int, sampling: str = "uniform", seed: int = 0,
+                         env_kwargs: Mapping[str, Any] | None = None) -> ProxyDataset:
+    """Simulate ``n`` fresh designs (deduplicated, so possibly fewer for small spaces)."""
+    cols = simulator.space.columns(sample_designs(simulator.space, n, sampling, seed))
+    metrics = simulator.evaluate_batch(cols)
+    cols, metrics = dedupe(cols, metrics, simulator.space.names)
+    return ProxyDataset(env_id, dict(env_kwargs or {}), cols, metrics, n, [f"{n} fresh {sampling} samples"])

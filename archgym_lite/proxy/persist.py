@@ -1,0 +1,108 @@
+"""Proxy model files: skops (never pickle), with metadata, checked on load.
+
+The file holds only scikit-learn estimators and plain Python data (dicts, lists, strings, numbers), so the
+set of types it may contain is known. Loading refuses any other type (a tampered file) with a clear error,
+and refuses a model whose design-space signature differs from the env's.
+"""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+import skops
+import skops.io as sio
+
+from archgym_lite._version import __version__
+from archgym_lite.errors import ModelFileError
+from archgym_lite.logs import atomic_write_bytes
+from archgym_lite.proxy.model import MetricModel, ProxyModel
+from archgym_lite.registry import make
+
+FORMAT = "archgym-lite-proxy/1"
+#: Types a proxy file may contain beyond skops' defaults (the trees inside forests and boosting models).
+TRUSTED = (
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn._loss.loss.HalfSquaredError",
+    "sklearn._loss.link.IdentityLink",
+    "sklearn._loss.link.Interval",
+    "numpy.random._pcg64.PCG64",
+    "numpy.random.bit_generator.SeedSequence",
+    "numpy.random._generator.Generator",
+    "numpy.random.mtrand.RandomState",
+    "numpy.random._mt19937.MT19937",
+    "builtins.float",
+    "builtins.int",
+    "builtins.str",
+)
+
+
+def save_proxy(model: ProxyModel, path: str | Path) -> Path:
+    """Write ``model`` as a skops file (atomically)."""
+    payload = {
+        "format": FORMAT,
+        "env_id": model.env_id,
+        "env_kwargs": model.env_kwargs,
+        "space_signature": model.space_signature,
+        "metric_names": list(model.metric_names),
+        "train_size": model.train_size,
+        "meta": model.meta,
+        "versions": {"archgym_lite": __version__, "sklearn": sklearn.__version__, "skops": skops.__version__,
+                     "numpy": np.__version__, "python": platform.python_version()},
+        "models": {m: {"kind": mm.kind, "transform": mm.transform, "cv_rmse": mm.cv_rmse,
+                       "estimator": mm.estimator} for m, mm in model.models.items()},
+    }
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.building")
+    try:
+        sio.dump(payload, tmp)
+        atomic_write_bytes(path, tmp.read_bytes())
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_payload(path: str | Path) -> dict[str, Any]:
+    """Load the raw payload, refusing untrusted types and malformed files."""
+    p = Path(path)
+    if not p.is_file():
+        raise ModelFileError("no such model file", str(p))
+    try:
+        untrusted = sio.get_untrusted_types(file=p)
+    except Exception as exc:
+        raise ModelFileError(f"not a readable skops model file ({type(exc).__name__}: {exc})", str(p)) from None
+    bad = sorted(set(untrusted) - set(TRUSTED))
+    if bad:
+        raise ModelFileError(f"refusing to load untrusted types {bad}; a proxy file holds only scikit-learn "
+                             "estimators and plain data (was it tampered with?)", str(p))
+    try:
+        payload = sio.load(p, trusted=list(untrusted))
+    except Exception as exc:
+        raise ModelFileError(f"corrupt model file ({type(exc).__name__}: {exc})", str(p)) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelFileError(f"not an archgym-lite proxy file (expected format {FORMAT!r})", str(p))
+    return payload
+
+
+def load_proxy(path: str | Path, env: Any = None) -> ProxyModel:
+    """Load a proxy file; ``env`` (a DesignEnv) defaults to the one recorded in the file."""
+    payload = read_payload(path)
+    if env is None:
+        env = make(payload["env_id"], **payload["env_kwargs"])
+    sim = env.simulator
+    if sim.space.signature() != payload["space_signature"]:
+        raise ModelFileError(f"design space mismatch: the model was trained on {payload['env_id']} with space "
+                             f"signature {payload['space_signature']}, this env's is {sim.space.signature()}",
+                             str(path))
+    unknown = set(payload["metric_names"]) - set(sim.metric_names)
+    if unknown:
+        raise ModelFileError(f"model predicts metrics {sorted(unknown)} this env does not have", str(path))
+    models = {m: MetricModel(d["kind"], d["transform"], d["estimator"], d["cv_rmse"])
+              for m, d in payload["models"].items()}
+    return ProxyModel(sim, payload["env_id"], payload["env_kwargs"], models, payload["train_size"],
+                      {**payload["meta"], "versions": payload["versions"]})
