@@ -221,6 +221,23 @@ def sweep_cmd(
         raise typer.Exit(1)
 
 
+@app.command("report")
+def report_cmd(
+    run_dir: Path = typer.Argument(..., help="Run directory of a sweep (or any directory of trial logs)"),
+    out: Path | None = typer.Option(None, "--out", help="Report directory (default: RUN_DIR/report)"),
+    target: float | None = typer.Option(None, "--target", help="Reward target for 'evaluations to target'"),
+    pareto: str | None = typer.Option(None, "--pareto", help="Two metrics for the Pareto front, e.g. latency_s,energy_pj"),
+) -> None:
+    """Summary tables (Markdown/CSV), best-so-far, hyperparameter-lottery and Pareto plots (PNG)."""
+    from archgym_lite.report import write_report
+
+    with cli_errors():
+        metrics = [m.strip() for m in pareto.split(",")] if pareto else None
+        res = write_report(run_dir, out_dir=out, target=target, pareto_metrics=metrics)
+    console.print(res.best.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    console.print(f"report: {res.markdown} ({len(res.pngs)} plots, {len(res.failed)} failed trials listed)")
+
+
 @app.command("replay")
 def replay_cmd(
     run_dir: Path = typer.Argument(..., help="Run directory (or any directory holding trial logs)"),

@@ -81,7 +81,9 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
         sim, obj = env.simulator, env.objective
         logger = TrialLogger(out_dir or ".", tid, sim.space, sim.metric_names, run_id=run_id, env_id=env_id,
                              agent=agent, agent_params=agent_params, seed=seed,
-                             manifest={"env_kwargs": env_kwargs, "objective": obj.to_spec(), "budget": budget})
+                             manifest={"env_kwargs": env_kwargs, "objective": obj.to_spec(), "budget": budget,
+                                       "metrics": [{"name": m.name, "unit": m.unit,
+                                                    "lower_is_better": m.lower_is_better} for m in sim.metrics]})
         agent_obj: Agent = cls(sim.space, seed=seed, **agent_params)
         if cls.uses_env:
             env.logger = logger
