@@ -319,6 +319,12 @@ def proxy_search_cmd(
                   f"(mean |gap| {table['gap'].abs().mean():.3g})")
 
 
+from archgym_lite.cli_plugins import check_cmd, new_env_cmd  # noqa: E402  (they import from this module lazily)
+
+app.command("new-env")(new_env_cmd)
+app.command("check")(check_cmd)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
