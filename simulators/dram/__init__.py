@@ -1,0 +1,25 @@
+"""Trace-driven DDR4/LPDDR4 memory-controller simulator with DRAMSys's knobs and DRAMPower-style energy.
+
+``archgym/DRAM-v0`` is :func:`make_env`. See :mod:`simulators.dram.controller` for the controller model,
+:mod:`simulators.dram.energy` for the energy model and :mod:`simulators.dram.traces` for traces.
+"""
+
+from simulators.dram.config import knob_space, read_mcconfig
+from simulators.dram.controller import CMD_NAMES
+from simulators.dram.devices import BUILTIN_DEVICES, DeviceSpec, get_device, load_memspec
+from simulators.dram.mapping import AddressMapping, get_mapping
+from simulators.dram.simulator import (
+    DEFAULT_OBJECTIVE,
+    ENERGY_OBJECTIVE,
+    METRICS,
+    OBJECTIVES,
+    DRAMSimulator,
+    make_env,
+)
+from simulators.dram.traces import GENERATORS, Trace, generate, load_dramsim3, load_stl, load_trace
+
+__all__ = [
+    "BUILTIN_DEVICES", "CMD_NAMES", "DEFAULT_OBJECTIVE", "ENERGY_OBJECTIVE", "GENERATORS", "METRICS", "OBJECTIVES",
+    "AddressMapping", "DRAMSimulator", "DeviceSpec", "Trace", "generate", "get_device", "get_mapping",
+    "knob_space", "load_dramsim3", "load_memspec", "load_stl", "load_trace", "make_env", "read_mcconfig",
+]

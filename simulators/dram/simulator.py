@@ -1,0 +1,222 @@
+"""`DRAMSimulator`: the DRAMSys knob space over one parsed trace, and the ``archgym/DRAM-v0`` entry point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym_lite.env import DesignEnv
+from archgym_lite.errors import SpecError
+from archgym_lite.simulator import Metric, Simulator
+from archgym_lite.space import Design
+from simulators.dram import controller as K
+from simulators.dram.config import encode, knob_space
+from simulators.dram.devices import DeviceSpec, get_device
+from simulators.dram.energy import COMMAND_ENERGY_KEYS, STATES, background_power_mw, command_energies_nj
+from simulators.dram.mapping import AddressMapping, get_mapping
+from simulators.dram.traces import GENERATORS, Trace, generate, load_trace
+
+METRICS = (
+    Metric("sim_time_ns", "ns", True, "time until the last response"),
+    Metric("avg_read_latency_ns", "ns", True, "mean read latency, arrival to last data (all requests if no reads)"),
+    Metric("p99_read_latency_ns", "ns", True, "99th-percentile read latency"),
+    Metric("max_read_latency_ns", "ns", True, "worst read latency"),
+    Metric("bandwidth_gbps", "GB/s", False, "data-bus bytes / simulated time"),
+    Metric("bandwidth_pct_peak", "%", False, "bandwidth as a share of the device's peak"),
+    Metric("row_hit_rate", "", False, "share of bursts that found their row open"),
+    Metric("energy_nj", "nJ", True, "DRAMPower-style energy of the rank (commands + background)"),
+    Metric("power_mw", "mW", True, "average power"),
+    Metric("energy_per_request_nj", "nJ", True, "energy / number of requests"),
+)
+
+#: Default objective: read latency and average power (DDR4-2400 scale targets).
+DEFAULT_OBJECTIVE = {"targets": {"avg_read_latency_ns": {"target": 40.0, "weight": 1.0},
+                                 "power_mw": {"target": 400.0, "weight": 1.0}}}
+#: Energy variant (``make_env(objective="energy")``): energy per request first, latency as a tie-breaker.
+ENERGY_OBJECTIVE = {"targets": {"energy_per_request_nj": {"target": 15.0, "weight": 1.0},
+                                "avg_read_latency_ns": {"target": 40.0, "weight": 0.25}}}
+OBJECTIVES = {"latency_power": DEFAULT_OBJECTIVE, "energy": ENERGY_OBJECTIVE}
+
+
+@dataclass(frozen=True)
+class PreparedTrace:
+    """A trace split into bursts and decoded once (shared by every evaluation)."""
+
+    arr: np.ndarray          # burst arrival, controller cycles
+    wr: np.ndarray           # int64 0/1
+    bank: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    req_start: np.ndarray    # index of each request's first burst
+    req_arrival_ns: np.ndarray
+    req_is_read: np.ndarray
+
+
+def prepare(trace: Trace, dev: DeviceSpec, mapping: AddressMapping) -> PreparedTrace:
+    """Split requests into aligned bursts (a request touching k bursts becomes k transactions) and decode them."""
+    bb = dev.bytes_per_burst
+    addr = trace.addr.astype(np.uint64)
+    first = addr // np.uint64(bb)
+    last = (addr + trace.size.astype(np.uint64) - np.uint64(1)) // np.uint64(bb)
+    nburst = (last - first + np.uint64(1)).astype(np.int64)
+    start = np.concatenate(([0], np.cumsum(nburst)[:-1])).astype(np.int64)
+    rep = np.repeat(np.arange(len(trace)), nburst)
+    offs = (np.arange(rep.size) - np.repeat(start, nburst)).astype(np.uint64)
+    baddr = (first[rep] + offs) * np.uint64(bb)
+    bank, row, col = mapping.decode(baddr, dev)
+    period = dev.tck_ns if trace.clock_mhz is None else 1e3 / trace.clock_mhz
+    arrival_ns = trace.cycle.astype(np.float64) * period
+    arr = np.ceil(arrival_ns / dev.tck_ns - 1e-9).astype(np.int64)
+    return PreparedTrace(arr[rep], trace.is_write[rep].astype(np.int64), bank, row, col, start, arrival_ns,
+                         ~trace.is_write)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Raw output of one simulation (cycles are controller clocks)."""
+
+    metrics: dict[str, float]
+    counts: dict[str, int]
+    state_cycles: dict[str, int]
+    latency_ns: np.ndarray
+    log: np.ndarray
+    data_end: np.ndarray
+    window: int
+
+
+class DRAMSimulator(Simulator):
+    """Trace-driven DDR4/LPDDR4 memory controller over the DRAMSys knob space.
+
+    Args:
+        trace: A generator name (see :data:`simulators.dram.traces.GENERATORS`), a ``.stl`` / DRAMsim3 trace
+            path, or a :class:`~simulators.dram.traces.Trace`.
+        device: ``"DDR4-2400"``, ``"LPDDR4-3200"``, a DRAMSys memspec JSON path, or a ``DeviceSpec``.
+        mapping: ``"default"``, ``"bank_interleaved"``, a DRAMSys addressmapping dict / JSON path, or ``None``.
+        n_requests: Requests to generate (generator traces only).
+        trace_seed: Generator seed.
+        trace_kwargs: Extra generator arguments (``gap``, ``write_frac``, ...).
+    """
+
+    def __init__(self, trace: str | Path | Trace = "cloud", device: str | Path | DeviceSpec = "DDR4-2400", *,
+                 mapping: Any = None, n_requests: int = 1000, trace_seed: int = 0, **trace_kwargs: Any) -> None:
+        self.device = get_device(device)
+        self.mapping = get_mapping(mapping, self.device)
+        if isinstance(trace, Trace):
+            self.trace = trace
+        elif str(trace) in GENERATORS:
+            kw = {"capacity": self.device.capacity_bytes, **trace_kwargs}
+            self.trace = generate(str(trace), n_requests, trace_seed, **kw)
+        elif Path(str(trace)).suffix or Path(str(trace)).exists():
+            self.trace = load_trace(trace)
+        else:
+            generate(str(trace), n_requests)  # raises SpecError listing the generators
+        self.prepared = prepare(self.trace, self.device, self.mapping)
+        self._timing = K.timing_vector(self.device)
+        self._cmd_nj = command_energies_nj(self.device)
+        self._bg_mw = background_power_mw(self.device)
+        self.space = knob_space()
+        self.metrics = METRICS
+
+    # --- simulation -----------------------------------------------------------------------------
+    def run(self, design: Design, log: bool = False) -> RunResult:
+        """Simulate one (validated) design; ``log=True`` also returns the command log ``(cycle, code, bank, row)``."""
+        p, dev = self.prepared, self.device
+        data_end, resp, S, lg, iv, open_row = K.simulate(p.arr, p.wr, p.bank, p.row, self._timing,
+                                                          encode(design, log))
+        if (resp < 0).any():  # defensive: the kernel always completes every burst
+            raise RuntimeError("DRAM kernel left requests unanswered")
+        req_resp = np.maximum.reduceat(resp, p.req_start)
+        if design["Arbiter"] == "Reorder":
+            req_resp = np.maximum.accumulate(req_resp)
+        tck = dev.tck_ns
+        lat = req_resp * tck - p.req_arrival_ns
+        sim_end = int(req_resp.max())
+        ends = iv[:, 1]
+        finite = ends[ends < K.BIG]
+        window = max(sim_end, int(finite.max()) if finite.size else 0)
+        if iv.shape[0] > 1 and (np.diff(iv[:, 0]) < 0).any():
+            iv = iv[np.argsort(iv[:, 0], kind="stable")]
+        busy = int(K.union_length(iv, window))
+        pd_act, pd_pre = int(S[K.S_TPD_ACT]), int(S[K.S_TPD_PRE])
+        states = {"act_standby": busy - pd_act, "pre_standby": window - busy - pd_pre,
+                  "act_powerdown": pd_act, "pre_powerdown": pd_pre}
+        counts = {name: int(S[K.S_CNT + c]) for c, name in enumerate(K.CMD_NAMES)}
+        counts["precharges"] = counts["ACT"] - int((open_row >= 0).sum())
+        energy = self._energy_parts(counts, states)
+        e_total = sum(energy.values())
+        n_b = p.arr.size
+        sim_ns = sim_end * tck
+        reads = lat[p.req_is_read] if p.req_is_read.any() else lat
+        bw = n_b * dev.bytes_per_burst / sim_ns if sim_ns > 0 else 0.0
+        metrics = {
+            "sim_time_ns": sim_ns,
+            "avg_read_latency_ns": float(reads.mean()),
+            "p99_read_latency_ns": float(np.percentile(reads, 99)),
+            "max_read_latency_ns": float(reads.max()),
+            "bandwidth_gbps": bw,
+            "bandwidth_pct_peak": 100.0 * bw / dev.peak_gbps,
+            "row_hit_rate": S[K.S_HITS] / n_b,
+            "energy_nj": e_total,
+            "power_mw": 1e3 * e_total / (window * tck) if window else 0.0,
+            "energy_per_request_nj": e_total / len(p.req_start),
+        }
+        counts.update(hits=int(S[K.S_HITS]), misses=int(S[K.S_MISSES]), conflicts=int(S[K.S_CONFL]))
+        return RunResult(metrics, counts, states, lat, lg, data_end, window)
+
+    def _energy_parts(self, counts: dict[str, int], states: dict[str, int]) -> dict[str, float]:
+        nd, e, tck = self.device.n_devices, self._cmd_nj, self.device.tck_ns
+        parts = {
+            "ACT": counts["ACT"] * e["ACT"], "PRE": counts["precharges"] * e["PRE"],
+            "RD": (counts["RD"] + counts["RDA"]) * e["RD"], "WR": (counts["WR"] + counts["WRA"]) * e["WR"],
+            "REF": counts["REF"] * e["REF"], "REFPB": counts["REFPB"] * e["REFPB"],
+        }
+        for s in STATES:
+            parts[s] = self._bg_mw[s] * 1e-3 * states[s] * tck
+        return {k: v * nd for k, v in parts.items()}
+
+    def _evaluate(self, design: Design) -> dict[str, float]:
+        return {k: float(v) for k, v in self.run(design).metrics.items()}
+
+    def command_log(self, design: dict[str, Any]) -> np.ndarray:
+        """The command log of one design: int64 rows ``(cycle, code, bank, row)``; codes in ``CMD_NAMES``."""
+        return self.run(self.space.validate(design), log=True).log
+
+    def detail_report(self, design: dict[str, Any]) -> Any:
+        """Command counts and energy by command and by background state (one row each)."""
+        import pandas as pd
+
+        res = self.run(self.space.validate(design))
+        parts = self._energy_parts(res.counts, res.state_cycles)
+        total = sum(parts.values()) or 1.0
+        rows = []
+        for name in COMMAND_ENERGY_KEYS:
+            cnt = res.counts["precharges"] if name == "PRE" else res.counts[name] + res.counts.get(name + "A", 0)
+            rows.append({"component": name, "kind": "command", "count": cnt, "time_ns": np.nan,
+                         "energy_nj": parts[name], "share_pct": 100 * parts[name] / total})
+        for s in STATES:
+            rows.append({"component": s, "kind": "state", "count": np.nan,
+                         "time_ns": res.state_cycles[s] * self.device.tck_ns,
+                         "energy_nj": parts[s], "share_pct": 100 * parts[s] / total})
+        for name in ("PREA", "RDA", "WRA", "PDEA", "PDEP", "PDX", "hits", "misses", "conflicts"):
+            rows.append({"component": name, "kind": "count", "count": res.counts[name], "time_ns": np.nan,
+                         "energy_nj": np.nan, "share_pct": np.nan})
+        return pd.DataFrame(rows)
+
+
+def make_env(trace: str | Path | Trace = "cloud", device: str | Path | DeviceSpec = "DDR4-2400",
+             n_requests: int = 1000, trace_seed: int = 0, objective: Any = None,
+             env_id: str = "archgym/DRAM-v0", mapping: Any = None, **env_kwargs: Any) -> DesignEnv:
+    """Entry point of ``archgym/DRAM-v0``.
+
+    ``objective`` is ``None`` (latency + power, :data:`DEFAULT_OBJECTIVE`), a preset name
+    (``"latency_power"`` or ``"energy"``: :data:`ENERGY_OBJECTIVE`), an objective spec dict, or an ``Objective``.
+    """
+    if isinstance(objective, str):
+        if objective not in OBJECTIVES:
+            raise SpecError(f"unknown preset {objective!r}; allowed: {list(OBJECTIVES)}", "objective")
+        objective = OBJECTIVES[objective]
+    sim = DRAMSimulator(trace, device, mapping=mapping, n_requests=n_requests, trace_seed=trace_seed)
+    return DesignEnv.build(sim, objective, DEFAULT_OBJECTIVE, env_id=env_id, **env_kwargs)

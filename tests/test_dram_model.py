@@ -1,0 +1,296 @@
+"""DRAM simulator: hand-computed latencies and energies (shared README numbers), DRAMSys trends, loaders,
+DRAMSys config readers, the env. Expected values come from the datasheet numbers, never from the code's output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from archgym_lite.errors import SpecError, TraceError
+from simulators.dram import (
+    DRAMSimulator,
+    get_device,
+    get_mapping,
+    knob_space,
+    load_memspec,
+    load_stl,
+    load_trace,
+    make_env,
+    read_mcconfig,
+)
+from simulators.dram.energy import command_energies_nj
+from simulators.dram.traces import Trace
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+STL = SHARED / "traces" / "ddr3_example.stl"
+BASE = {"PagePolicy": "Open", "Scheduler": "FrFcfs", "SchedulerBuffer": "Bankwise", "RequestBufferSize": 8,
+        "RespQueue": "Fifo", "RefreshPolicy": "NoRefresh", "RefreshMaxPostponed": 8, "RefreshMaxPulledin": 8,
+        "PowerDownPolicy": "NoPowerDown", "Arbiter": "Simple", "MaxActiveTransactions": 128}
+TCK_DDR4 = 1 / 1.2  # ns
+
+
+def _trace(cycles, writes, addrs, sizes=None) -> Trace:
+    n = len(cycles)
+    return Trace(np.array(cycles, dtype=np.int64), np.array(writes, dtype=bool), np.array(addrs, dtype=np.uint64),
+                 np.array(sizes or [64] * n, dtype=np.int64), 800.0, "hand")
+
+
+# DDR4 default mapping: column bits 3-12, row bits 13-27, bank group 28-29, bank 30-31.
+ROW_A, ROW_B, COL = 0, 1 << 13, 1 << 6
+# 1600 player cycles = 2000 ns = 2400 DDR4 clocks (idle gaps far longer than any latency)
+HAND = _trace([0, 1600, 3200], [False] * 3, [ROW_A, ROW_A + COL, ROW_B])
+
+
+@pytest.mark.parametrize("device,tck,burst", [("DDR4-2400", TCK_DDR4, 4), ("LPDDR4-3200", 0.625, 8)])
+def test_single_request_latencies_open_page(device, tck, burst):
+    dev = get_device(device)
+    one_burst = [dev.bytes_per_burst] * 3  # LPDDR4: a 64 B request would be two 32 B bursts
+    sim = DRAMSimulator(_trace([0, 1600, 3200], [False] * 3, [ROW_A, ROW_A + COL, ROW_B], one_burst), device)
+    lat = sim.run(sim.space.validate(BASE)).latency_ns
+    miss = (dev.RCD + dev.RL + burst) * tck
+    hit = (dev.RL + burst) * tck
+    conflict = (dev.RP + dev.RCD + dev.RL + burst) * tck
+    assert lat == pytest.approx([miss, hit, conflict], rel=1e-9)
+    if device == "DDR4-2400":  # shared README: open-page row miss ~43 ns, closed page ~30 ns
+        assert conflict == pytest.approx((16 + 16 + 16 + 4) * TCK_DDR4)
+        assert lat[2] == pytest.approx(43.3, abs=0.1)
+        assert lat[0] == pytest.approx(30.0, abs=0.1)
+
+
+def test_single_request_latencies_closed_page_and_power_down():
+    sim = DRAMSimulator(HAND, "DDR4-2400")
+    closed = sim.run(sim.space.validate({**BASE, "PagePolicy": "Closed"})).latency_ns
+    assert closed == pytest.approx([(16 + 16 + 4) * TCK_DDR4] * 3)  # ACT, RDA: every access is a row miss
+    pd = sim.run(sim.space.validate({**BASE, "PowerDownPolicy": "Staggered"})).latency_ns
+    xp = 8  # DDR4-2400 tXP = max(4 nCK, 6 ns) = 8 clocks
+    assert pd[0] == pytest.approx(36 * TCK_DDR4)  # first request: not yet powered down
+    assert pd[1] == pytest.approx((xp + 16 + 4) * TCK_DDR4)  # row still open: active power-down + tXP
+    assert pd[2] == pytest.approx((xp + 16 + 16 + 16 + 4) * TCK_DDR4)
+
+
+def test_per_command_energies_match_shared_numbers():
+    e = command_energies_nj(get_device("DDR4-2400"))
+    assert e["ACT"] + e["PRE"] == pytest.approx(1.48, rel=0.01)
+    assert e["RD"] == pytest.approx(0.56, rel=0.01)
+    assert e["WR"] == pytest.approx(0.50, rel=0.01)
+    assert e["REF"] == pytest.approx(23.2, rel=0.01)
+    # the VPP share of an activate: IPP0 * VPP * tRC
+    vpp = 4.05e-3 * 2.5 * 55 * TCK_DDR4
+    assert vpp == pytest.approx(0.46, rel=0.01)
+
+
+def test_single_request_energy_by_hand():
+    sim = DRAMSimulator(_trace([0], [False], [0]), "DDR4-2400")
+    res = sim.run(sim.space.validate({**BASE, "PagePolicy": "Closed"}))
+    # ACT at 0, RDA at 16 (tRCD); auto-precharge at max(16 + tRTP, 0 + tRAS) = 39; bank active [0, 39)
+    background = 44e-3 * 1.2 * 39 * TCK_DDR4  # IDD3N * VDD * active time, per device
+    expected = 8 * (1.48 + 0.56 + background)  # 8 x8 devices
+    assert res.metrics["energy_nj"] == pytest.approx(expected, rel=0.01)
+    assert res.counts["ACT"] == 1 and res.counts["RDA"] == 1 and res.counts["precharges"] == 1
+
+
+# --- DRAMSys trends (shared README, section 3) ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def stream_sim():
+    return DRAMSimulator("stream", n_requests=4000)
+
+
+def test_stream_open_much_faster_than_closed(stream_sim):
+    sp = stream_sim.space
+    op = stream_sim.evaluate({**BASE, "RefreshPolicy": "AllBank"})
+    cl = stream_sim.evaluate({**BASE, "RefreshPolicy": "AllBank", "PagePolicy": "Closed"})
+    assert cl["sim_time_ns"] > 3 * op["sim_time_ns"]
+    assert 40 < op["bandwidth_pct_peak"] < 80  # DRAMSys: ~60 % of peak
+    assert op["row_hit_rate"] > 0.95 and cl["row_hit_rate"] == 0
+    assert sp is stream_sim.space
+
+
+def test_request_buffer_one_much_slower_on_random():
+    sim = DRAMSimulator("random", n_requests=3000)
+    big = sim.evaluate({**BASE, "SchedulerBuffer": "Shared", "RequestBufferSize": 8})
+    one = sim.evaluate({**BASE, "SchedulerBuffer": "Shared", "RequestBufferSize": 1})
+    assert one["sim_time_ns"] > 2 * big["sim_time_ns"]
+
+
+def test_power_down_cuts_power_on_sparse_trace():
+    sim = DRAMSimulator("sparse", n_requests=400)
+    on = sim.evaluate({**BASE, "RefreshPolicy": "AllBank", "PowerDownPolicy": "Staggered"})
+    off = sim.evaluate({**BASE, "RefreshPolicy": "AllBank"})
+    assert on["power_mw"] < 0.8 * off["power_mw"]  # DRAMSys: ~40 % less
+    assert on["avg_read_latency_ns"] > off["avg_read_latency_ns"]  # paid in latency (tXP)
+
+
+def test_no_refresh_slightly_faster():
+    sim = DRAMSimulator("random", n_requests=4000)
+    ref = sim.evaluate({**BASE, "RefreshPolicy": "AllBank", "RefreshMaxPostponed": 1})
+    noref = sim.evaluate(BASE)
+    assert noref["sim_time_ns"] < ref["sim_time_ns"] < 1.15 * noref["sim_time_ns"]
+    assert noref["energy_nj"] < ref["energy_nj"]
+
+
+def test_closed_not_faster_than_open_on_random_under_jedec():
+    """DRAMSys's lenient RDA rule makes closed look ~20 % faster; under JEDEC it must not."""
+    sim = DRAMSimulator("random", n_requests=3000)
+    op = sim.evaluate({**BASE, "RefreshPolicy": "AllBank"})
+    cl = sim.evaluate({**BASE, "RefreshPolicy": "AllBank", "PagePolicy": "Closed"})
+    assert cl["sim_time_ns"] > 0.95 * op["sim_time_ns"]
+
+
+def test_single_and_batch_identical_and_deterministic():
+    sim = DRAMSimulator("cloud", n_requests=800)
+    designs = sim.space.sample_batch(3, 6)
+    batch = sim.evaluate_batch(designs)
+    for i, d in enumerate(designs):
+        single = sim.evaluate(d)
+        for k, v in single.items():
+            assert batch[k][i] == v
+    again = DRAMSimulator("cloud", n_requests=800).evaluate_batch(designs)
+    for k in batch:
+        np.testing.assert_array_equal(batch[k], again[k])
+
+
+def test_every_knob_changes_something_somewhere():
+    sims = [DRAMSimulator(t, n_requests=1500, **kw) for t, kw in
+            [("cloud", {}), ("random", {"gap": 2}), ("sparse", {}), ("sparse", {"gap": 2000})]]
+    base = {**BASE, "RefreshPolicy": "AllBank", "RefreshMaxPostponed": 2, "RefreshMaxPulledin": 1,
+            "Arbiter": "Fifo", "MaxActiveTransactions": 16, "RequestBufferSize": 4}
+    space = knob_space()
+    for p in space.params:
+        changed = False
+        for sim in sims:
+            ref = sim.evaluate(base)
+            for v in p.levels:
+                m = sim.evaluate({**base, p.name: v})
+                if any(m[k] != ref[k] for k in m):
+                    changed = True
+                    break
+            if changed:
+                break
+        assert changed, f"knob {p.name} never changes any metric"
+
+
+def test_detail_report_sums_to_energy():
+    sim = DRAMSimulator("cloud", n_requests=500)
+    df = sim.detail_report({**BASE, "RefreshPolicy": "AllBank", "PowerDownPolicy": "Staggered"})
+    total = df.loc[df.kind.isin(["command", "state"]), "energy_nj"].sum()
+    assert total == pytest.approx(sim.evaluate({**BASE, "RefreshPolicy": "AllBank",
+                                                "PowerDownPolicy": "Staggered"})["energy_nj"])
+    assert {"ACT", "RD", "act_standby", "pre_powerdown"} <= set(df.component)
+
+
+# --- traces ---------------------------------------------------------------------------------------------
+def test_load_real_dramsys_trace():
+    t = load_stl(STL)
+    assert len(t) == 1876
+    assert t.is_write.any() and (~t.is_write).any()
+    assert t.cycle[0] == 0 and t.addr[1] == 0x80
+    sim = DRAMSimulator(str(STL))
+    assert sim.evaluate(sim.space.default())["sim_time_ns"] > 0
+
+
+def test_stl_features(tmp_path):
+    p = tmp_path / "t.stl"
+    p.write_text("# comment\n0:\t(16) write\t0x0\t0xff00\n\n31: read 0x400140\n40:\tREAD\t400180\n")
+    t = load_trace(p)
+    assert list(t.size) == [16, 64, 64] and list(t.is_write) == [True, False, False]
+    assert list(t.addr) == [0, 0x400140, 0x400180]
+    p.write_text("5: read 0x0\n3: read 0x40\n9: write 0x80\n")  # past-due requests go out at once, in order
+    assert list(load_trace(p).cycle) == [5, 5, 9]
+
+
+@pytest.mark.parametrize("body,line", [
+    ("0: read 0x0\n1: fetch 0x40\n", 2),
+    ("0: read 0x0\n\n# c\nxyz\n", 4),
+    ("0: read 0x0\n5: read 0xZZ\n", 2),
+    ("0: (0) read 0x0\n", 1),
+])
+def test_stl_errors_name_file_and_line(tmp_path, body, line):
+    p = tmp_path / "bad.stl"
+    p.write_text(body)
+    with pytest.raises(TraceError, match=rf"bad\.stl:{line}:"):
+        load_trace(p)
+
+
+def test_dramsim3_loader(tmp_path):
+    p = tmp_path / "t.trace"
+    p.write_text("0x1000 READ 0\n0x2040 WRITE 10\n")
+    t = load_trace(p)
+    assert t.clock_mhz is None and list(t.is_write) == [False, True] and list(t.addr) == [0x1000, 0x2040]
+    p.write_text("0x1000 READ 0\n0x2040 WRITE\n")
+    with pytest.raises(TraceError, match=r"t\.trace:2:"):
+        load_trace(p)
+    empty = tmp_path / "e.stl"
+    empty.write_text("# nothing\n")
+    with pytest.raises(TraceError, match="no requests"):
+        load_trace(empty)
+
+
+def test_unknown_names_list_allowed_values():
+    with pytest.raises(SpecError, match="stream"):
+        DRAMSimulator("nope")
+    with pytest.raises(SpecError, match="DDR4-2400"):
+        DRAMSimulator("cloud", "DDR9")
+    with pytest.raises(SpecError, match="bank_interleaved"):
+        DRAMSimulator("cloud", mapping="diagonal")
+    with pytest.raises(SpecError, match="energy"):
+        make_env(objective="speed")
+
+
+# --- DRAMSys configs ------------------------------------------------------------------------------------
+def test_default_mapping_is_dramsys_ddr4_example():
+    m = get_mapping(None, get_device("DDR4-2400"))
+    assert m.byte == (0, 1, 2) and m.column == tuple(range(3, 13)) and m.row == tuple(range(13, 28))
+    assert m.bankgroup == (28, 29) and m.bank == (30, 31)
+    # bank-interleaved: a stream touches every bank
+    sim = DRAMSimulator("stream", n_requests=64, mapping="bank_interleaved")
+    assert len(set(sim.prepared.bank.tolist())) == 16
+    with pytest.raises(SpecError, match="ROW_BIT"):
+        get_mapping({"BYTE_BIT": [0, 1, 2], "COLUMN_BIT": list(range(3, 13)), "ROW_BIT": [13],
+                     "BANKGROUP_BIT": [28, 29], "BANK_BIT": [30, 31]}, get_device("DDR4-2400"))
+
+
+def test_memspec_reader_old_units_and_errors(tmp_path):
+    ref = get_device("DDR4-2400")
+    data = json.loads((Path(__file__).resolve().parents[1] / "simulators/dram/data/DDR4-2400.json").read_text())
+    ms = data["memspec"]
+    ms["mempowerspec"] = {k: (v * 1e3 if k.startswith(("idd", "ipp")) else v) for k, v in ms["mempowerspec"].items()}
+    p = tmp_path / "ms.json"
+    p.write_text(json.dumps(data))
+    dev = load_memspec(p)
+    assert (dev.RCD, dev.RC, dev.FAW, dev.RFC, dev.REFI) == (16, 55, 26, 312, 9360)
+    assert command_energies_nj(dev) == pytest.approx(command_energies_nj(ref))
+    assert dev.peak_gbps == pytest.approx(19.2) and dev.bytes_per_burst == 64
+    del ms["memtimingspec"]["RCD"]
+    p.write_text(json.dumps(data))
+    with pytest.raises(SpecError, match="RCD"):
+        load_memspec(p)
+    lp = get_device("LPDDR4-3200")
+    assert lp.peak_gbps == pytest.approx(6.4) and lp.bytes_per_burst == 32 and lp.has_per_bank_refresh
+
+
+def test_mcconfig_reader(tmp_path):
+    p = tmp_path / "mc.json"
+    p.write_text(json.dumps({"mcconfig": {"PagePolicy": "Closed", "Scheduler": "FrFcfsGrp", "RequestBufferSize": 32,
+                                          "RefreshPolicy": "Rankwise", "CmdMux": "Oldest", "Arbiter": "Reorder"}}))
+    d = read_mcconfig(p)
+    assert d["PagePolicy"] == "Closed" and d["RefreshPolicy"] == "AllBank" and d["RequestBufferSize"] == 32
+    assert DRAMSimulator("cloud", n_requests=100).evaluate(d)["sim_time_ns"] > 0
+    with pytest.raises(SpecError, match=r"RefreshMaxPostponed.*allowed"):
+        read_mcconfig({"RefreshMaxPostponed": 0})
+
+
+# --- env ------------------------------------------------------------------------------------------------
+def test_env_check_and_objectives():
+    from gymnasium.utils.env_checker import check_env
+
+    import archgym_lite
+
+    env = archgym_lite.make("archgym/DRAM-v0", n_requests=300)
+    check_env(env.unwrapped, skip_render_check=True)
+    env2 = make_env(n_requests=200, objective="energy", device="LPDDR4-3200")
+    env2.reset(seed=0)
+    obs, reward, term, trunc, info = env2.step(env2.action_space.sample())
+    assert np.isfinite(reward) and obs.shape == env2.observation_space.shape
