@@ -1,0 +1,1 @@
+"""Model-based search: Bayesian optimisation with a scikit-learn Gaussian process (:mod:`.bo`)."""
