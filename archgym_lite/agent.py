@@ -90,6 +90,13 @@ class Agent(ABC):
     def tell(self, designs: Sequence[Design], rewards: np.ndarray, metrics: Mapping[str, np.ndarray]) -> None:
         """Report rewards (higher is better) and raw metric columns for designs returned by ``ask``."""
 
+    def learn(self, env: Any, budget: int) -> None:
+        """Drive ``env`` (a :class:`~archgym_lite.env.DesignEnv`) for exactly ``budget`` steps.
+
+        Only agents with ``uses_env = True`` (RL) implement this; the env logs every step itself.
+        """
+        raise NotImplementedError(f"{type(self).__name__} is an ask/tell agent (uses_env = False)")
+
     def batch_size(self) -> int:
         """How many designs the run loop should ask for at once (1 for sequential agents)."""
         return 1

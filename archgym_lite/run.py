@@ -87,7 +87,9 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
         agent_obj: Agent = cls(sim.space, seed=seed, **agent_params)
         if cls.uses_env:
             env.logger = logger
-            agent_obj.learn(env, budget)  # type: ignore[attr-defined]
+            agent_obj.learn(env, budget)
+            if len(logger) != budget:
+                raise RuntimeError(f"agent {agent!r} made {len(logger)} env steps, budget was {budget}")
         else:
             _ask_tell_loop(agent_obj, sim, obj, budget, logger)
         status, error = "completed", None
@@ -118,9 +120,9 @@ def _ask_tell_loop(agent: Agent, sim: Any, obj: Any, budget: int, logger: TrialL
     while done < budget:
         t0 = time.perf_counter()
         k = max(1, min(agent.batch_size(), budget - done))
-        designs = agent.ask(k)[:k]
-        if not designs:
-            raise RuntimeError(f"agent {agent.name!r} proposed no designs")
+        designs = agent.ask(k)
+        if not 1 <= len(designs) <= k:
+            raise RuntimeError(f"agent {agent.name!r} proposed {len(designs)} designs when asked for {k}")
         cols = space.columns(designs)  # validates: an agent proposing an invalid design fails the trial
         t_sim = time.perf_counter()
         table = sim._evaluate_batch(cols)
