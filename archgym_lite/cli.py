@@ -234,7 +234,12 @@ def report_cmd(
     with cli_errors():
         metrics = [m.strip() for m in pareto.split(",")] if pareto else None
         res = write_report(run_dir, out_dir=out, target=target, pareto_metrics=metrics)
-    console.print(res.best.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    keep = ["env", "agent", "best_setting", "trials", "failed", "best_reward_median", "best_reward_q25",
+            "best_reward_q75", "evals_to_target_median", "hv_agent"]
+    rows = [{k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in r.items()}
+            for r in res.best[[c for c in keep if c in res.best]].to_dict("records")]
+    console.print(_table("Best setting per env x agent (median and IQR over seeds)", rows,
+                         [c for c in keep if c in res.best]))
     console.print(f"report: {res.markdown} ({len(res.pngs)} plots, {len(res.failed)} failed trials listed)")
 
 
