@@ -30,7 +30,7 @@ chosen by ``on_error``:
 
 A timed-out command is killed with its whole process group, so simulators that fork helpers do not linger.
 
-Example (a SCALE-Sim-like binary; see ``docs/add_your_simulator.md``)::
+Example (a SCALE-Sim-like binary; see "Add your simulator" in README.md)::
 
     sim = ExternalSimulator(
         space=DesignSpace([Pow2Param("rows", 4, 256), Pow2Param("cols", 4, 256)]),
