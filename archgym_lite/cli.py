@@ -184,7 +184,7 @@ def simulate_cmd(
                 report.to_csv(csv, index=False)
                 console.print(f"detail report written to {csv}")
             if detail:
-                console.print(report.to_string(index=False))
+                console.print(report.to_string(index=False), soft_wrap=True)
 
 
 @app.command("sweep")
@@ -274,6 +274,8 @@ def proxy_train_cmd(
     test_fraction: float = typer.Option(0.2, "--test-fraction", help="Held-out share of the unique designs"),
     fresh_test: int = typer.Option(500, "--fresh-test", help="Fresh uniform designs for an unbiased test"),
     seed: int = typer.Option(0, "--seed"),
+    metric: list[str] = typer.Option(None, "--metric", "-m", help="Only these metrics (default: all)"),
+    trees: int = typer.Option(200, "--trees", min=1, help="Trees per forest / boosting model size"),
 ) -> None:
     """Train a proxy (one model per metric, chosen by CV) and report held-out accuracy and speedup."""
     from archgym_lite.proxy import train_proxy
@@ -281,7 +283,7 @@ def proxy_train_cmd(
     with cli_errors():
         res = train_proxy(env, run_dirs or [], env_kwargs=parse_assignments(env_kwarg, "--env-kwarg"),
                           sample=sample, sampling=sampling, test_fraction=test_fraction, fresh_test=fresh_test,
-                          seed=seed, out=out)
+                          seed=seed, out=out, metrics=metric or None, n_estimators=trees)
     console.print(f"trained on {res.train_size} unique designs -> {res.path}")
     console.print(res.report.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     s = res.speedup

@@ -105,6 +105,15 @@ class Simulator(ABC):
         if getattr(type(self), "_incomplete", False):
             raise NotImplementedError(f"{type(self).__name__} must override _evaluate or _evaluate_batch")
 
+    def proxy_features(self, columns: Columns) -> dict[str, np.ndarray]:
+        """Optional domain features for proxy models, computed from validated design columns.
+
+        A simulator that knows how its knobs combine (e.g. the effective number of outstanding requests
+        a memory controller allows) can expose that here; proxy models append these columns to the plain
+        parameter encoding. Default: none.
+        """
+        return {}
+
     def detail_report(self, design: Mapping[str, Any]) -> Any:
         """Optional per-component breakdown of one design (a pandas DataFrame), e.g. per layer or per command.
 

@@ -158,3 +158,29 @@ def test_lhs_covers_every_level_evenly():
     # 63 LHS strata over a 21-level parameter put exactly 3 samples on each level
     counts = np.bincount(SyntheticSimulator().space["x_int"].index_of(data.columns["x_int"]), minlength=21)
     assert len(data) == 63 and counts.tolist() == [3] * 21
+
+
+class WithFeatures(SyntheticSimulator):
+    def proxy_features(self, columns):
+        return {"area_feature": columns["x_pow2"].astype(float) * columns["x_list"].astype(float)}
+
+
+def test_simulator_domain_features_are_appended():
+    from archgym_lite.proxy import FeatureEncoder
+
+    sim = WithFeatures()
+    enc = FeatureEncoder(sim.space, sim)
+    assert enc.feature_names[-1] == "area_feature"
+    # 5 params: x_int, x_pow2, x_list ordinal (1 each), mode one-hot (3), x_real (1) + 1 derived = 8
+    cols = sim.space.columns([{"x_int": 3, "x_pow2": 8, "x_list": 6, "mode": "c", "x_real": 1.0}])
+    row = enc.transform(cols)[0]
+    assert row.tolist() == [3.0, 3.0, 3.0, 0.0, 0.0, 1.0, 0.0, 48.0]  # indices, one-hot c, log(1)=0, 8*6
+
+
+def test_metric_subset_and_unknown_metric():
+    sim = SyntheticSimulator()
+    data = dataset_from_samples(sim, "archgym/Synthetic-v0", 60)
+    model = fit_proxy(sim, data, ("extra_trees",), n_estimators=10, metrics=["cost"])
+    assert model.metric_names == ("cost",)
+    with pytest.raises(SpecError, match=r"cst: unknown metric; allowed: \['cost', 'area_mm2'\]"):
+        fit_proxy(sim, data, ("extra_trees",), metrics=["cst"])

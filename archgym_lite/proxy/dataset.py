@@ -28,13 +28,20 @@ SAMPLINGS = ("uniform", "lhs")
 
 
 class FeatureEncoder:
-    """Design columns → a float feature matrix (ordinal for ordered params, one-hot for categoricals)."""
+    """Design columns → a float feature matrix (ordinal for ordered params, one-hot for categoricals).
 
-    def __init__(self, space: DesignSpace) -> None:
+    With a ``simulator``, its :meth:`~archgym_lite.simulator.Simulator.proxy_features` (domain features
+    derived from the parameters) are appended as extra columns.
+    """
+
+    def __init__(self, space: DesignSpace, simulator: Simulator | None = None) -> None:
         self.space = space
+        self.simulator = simulator
         names: list[str] = []
         for p in space.params:
             names += [f"{p.name}={c}" for c in p.levels] if not p.ordered else [p.name]
+        if simulator is not None:
+            names += list(simulator.proxy_features(space.columns([space.default()])))
         self.feature_names = names
 
     def transform(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -49,6 +56,9 @@ class FeatureEncoder:
                 blocks.append((np.log(v) if p.log else v)[:, None])
             else:
                 blocks.append(p.index_of(col).astype(float)[:, None])
+        if self.simulator is not None:
+            extra = self.simulator.proxy_features(dict(columns))
+            blocks += [np.asarray(v, dtype=float)[:, None] for v in extra.values()]
         return np.hstack(blocks)
 
 

@@ -82,7 +82,7 @@ class ProxyModel:
         self.models = models
         self.train_size = train_size
         self.meta = dict(meta or {})
-        self.encoder = FeatureEncoder(simulator.space)
+        self.encoder = FeatureEncoder(simulator.space, simulator)
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         X = self.encoder.transform(columns)
@@ -99,16 +99,23 @@ def choose_transform(y: np.ndarray) -> str:
 
 
 def fit_proxy(simulator: Simulator, data: ProxyDataset, candidates: Sequence[str] = CANDIDATES,
-              cv_folds: int = 3, seed: int = 0, n_estimators: int = 200) -> ProxyModel:
-    """Fit one model per metric, choosing among ``candidates`` by ``cv_folds``-fold CV RMSE (transformed)."""
+              cv_folds: int = 3, seed: int = 0, n_estimators: int = 200,
+              metrics: Sequence[str] | None = None) -> ProxyModel:
+    """Fit one model per metric, choosing among ``candidates`` by ``cv_folds``-fold CV RMSE (transformed).
+
+    ``metrics`` restricts the proxy to some metrics (the others then predict NaN); default: all.
+    """
+    chosen = list(metrics) if metrics else list(simulator.metric_names)
+    for m in chosen:
+        simulator.metric(m)  # unknown names raise SpecError listing the allowed ones
     if len(data) < max(cv_folds, 2) * 2:
         raise SpecError(f"only {len(data)} unique designs; need at least {max(cv_folds, 2) * 2}", "dataset")
     for c in candidates:
         make_estimator(c, seed)  # validates names
-    X = FeatureEncoder(simulator.space).transform(data.columns)
+    X = FeatureEncoder(simulator.space, simulator).transform(data.columns)
     models: dict[str, MetricModel] = {}
     t0 = time.perf_counter()
-    for m in simulator.metric_names:
+    for m in chosen:
         y = data.metrics[m]
         transform = choose_transform(y)
         z = np.log(y) if transform == "log" else y

@@ -53,7 +53,7 @@ def _exclude(test: ProxyDataset, train: ProxyDataset) -> ProxyDataset:
 def train_proxy(env_id: str, run_dirs: Sequence[str | Path] = (), *, env_kwargs: Mapping[str, Any] | None = None,
                 sample: int = 0, sampling: str = "uniform", test_fraction: float = 0.2, fresh_test: int = 500,
                 candidates: Sequence[str] = CANDIDATES, seed: int = 0, out: str | Path | None = None,
-                n_estimators: int = 200) -> TrainResult:
+                n_estimators: int = 200, metrics: Sequence[str] | None = None) -> TrainResult:
     """Build a dataset (logs and/or fresh samples), hold out a test split, fit, evaluate, optionally save.
 
     Accuracy is reported on the held-out split *and* on ``fresh_test`` fresh uniform designs that the model
@@ -67,7 +67,7 @@ def train_proxy(env_id: str, run_dirs: Sequence[str | Path] = (), *, env_kwargs:
     sampled = dataset_from_samples(sim, env_id, sample, sampling, seed, env_kwargs) if sample > 0 else None
     data = _merge(logged, sampled)
     train, test = data.split(test_fraction, seed)
-    model = fit_proxy(sim, train, candidates, seed=seed, n_estimators=n_estimators)
+    model = fit_proxy(sim, train, candidates, seed=seed, n_estimators=n_estimators, metrics=metrics)
     tables = [accuracy_table(model, test, "held-out")]
     if fresh_test > 0:
         fresh = _exclude(dataset_from_samples(sim, env_id, fresh_test, "uniform", seed + 10_007, env_kwargs), train)

@@ -40,7 +40,7 @@ def main() -> None:
         for n in args.sizes:
             train = dataset_from_samples(sim, env_id, n, "lhs", seed=n)
             t0 = time.perf_counter()
-            model = fit_proxy(sim, train, n_estimators=args.trees)
+            model = fit_proxy(sim, train, n_estimators=args.trees, metrics=args.metrics or None)
             fit_s = time.perf_counter() - t0
             table = accuracy_table(model, test, "fresh-uniform")
             for r in table.to_dict("records"):
