@@ -115,24 +115,22 @@ class DesignSpace:
         """Return the canonical design or raise :class:`DesignError` naming parameter, value and allowed values."""
         if not isinstance(design, Mapping):
             raise DesignError(f"a design must be a mapping of parameter name to value, got {type(design).__name__}")
-        extra = [k for k in design if k not in self._by_name]
+        self._check_names(design, "missing from design")
+        return {p.name: p.validate(design[p.name]) for p in self.params}
+
+    def _check_names(self, keys: Mapping[str, Any], missing_message: str) -> None:
+        extra = [k for k in keys if k not in self._by_name]
         if extra:
             raise DesignError(f"unknown parameter; allowed: {format_allowed(self.names, 50)}", str(extra[0]))
-        missing = [n for n in self._by_name if n not in design]
+        missing = [n for n in self._by_name if n not in keys]
         if missing:
-            raise DesignError("missing from design", missing[0])
-        return {p.name: p.validate(design[p.name]) for p in self.params}
+            raise DesignError(missing_message, missing[0])
 
     def columns(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Columns:
         """Validated column arrays from a list of designs or a ``{name: array}`` mapping."""
         if isinstance(designs, Mapping):
             cols = designs
-            extra = [k for k in cols if k not in self._by_name]
-            if extra:
-                raise DesignError(f"unknown parameter; allowed: {format_allowed(self.names, 50)}", str(extra[0]))
-            missing = [n for n in self._by_name if n not in cols]
-            if missing:
-                raise DesignError("missing from design batch", missing[0])
+            self._check_names(cols, "missing from design batch")
             lengths = {len(np.atleast_1d(cols[n])) for n in self._by_name}
             if len(lengths) != 1:
                 raise DesignError(f"columns have different lengths {sorted(lengths)}")
