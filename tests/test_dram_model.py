@@ -152,6 +152,32 @@ def test_single_and_batch_identical_and_deterministic():
         np.testing.assert_array_equal(batch[k], again[k])
 
 
+def test_threaded_batch_identical_to_single():
+    designs = knob_space().sample_batch(5, 24)
+    for trace in ("cloud", "sparse"):
+        sim = DRAMSimulator(trace, n_requests=600, max_workers=2)
+        batch = sim.evaluate_batch(designs)
+        for i, d in enumerate(designs):
+            assert {k: batch[k][i] for k in batch} == sim.evaluate(d)
+    with pytest.raises(SpecError, match="max_workers"):
+        DRAMSimulator("cloud", n_requests=10, max_workers=0)
+
+
+def test_kernel_rerun_when_output_buffers_too_small():
+    from simulators.dram import controller as K
+    from simulators.dram.config import encode
+
+    sim = DRAMSimulator("sparse", "LPDDR4-3200", n_requests=300)
+    p = sim.prepared
+    for d in sim.space.sample_batch(1, 8):
+        c = encode(sim.space.validate(d), log=True)
+        full = K.simulate(p.arr, p.wr, p.bank, p.row, sim._timing, c)
+        tiny = K.simulate(p.arr, p.wr, p.bank, p.row, sim._timing, c, 1)  # both buffers overflow, re-run
+        assert len(full[3]) > 1 and len(full[4]) > 1
+        for a, b in zip(full, tiny, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_every_knob_changes_something_somewhere():
     sims = [DRAMSimulator(t, n_requests=1500, **kw) for t, kw in
             [("cloud", {}), ("random", {"gap": 2}), ("sparse", {}), ("sparse", {"gap": 2000})]]

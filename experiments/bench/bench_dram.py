@@ -2,12 +2,14 @@
 throughput, the DRAMSys trend numbers, and which knobs change nothing on which trace.
 
 Run: ``python experiments/bench/bench_dram.py [--quick]``. Timings are after numba warm-up (compile once,
-cached on disk), median of several repeats, single thread.
+cached on disk), median of several repeats, single thread;
+the batch is timed sequentially and with one thread per core (``max_workers``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -54,12 +56,15 @@ def main() -> None:
             print(f"{device:12s} {trace:8s} {p.arr.size:7d} {t_eval * 1e3:18.3f} {t_kern * 1e3:16.3f} "
                   f"{n / t_eval:12,.0f}")
 
-    sim = DRAMSimulator("cloud", n_requests=n)
-    designs = sim.space.sample_batch(0, 64)
-    t_batch = timed(lambda: sim.evaluate_batch(designs), 1 if args.quick else 3)
-    print(f"\nbatch: 64 random designs on one parsed 10k cloud trace: {t_batch * 1e3:.1f} ms "
-          f"({t_batch / 64 * 1e3:.3f} ms/design)")
-
+    workers = os.cpu_count() or 1
+    for w in (1, workers) if workers > 1 else (1,):
+        sim = DRAMSimulator("cloud", n_requests=n, max_workers=w)
+        designs = sim.space.sample_batch(0, 64)
+        t_batch = timed(lambda sim=sim, designs=designs: sim.evaluate_batch(designs), 1 if args.quick else 3)
+        label = "sequential" if w == 1 else f"{w} threads"
+        print(f"\nbatch ({label}): 64 random designs on one parsed 10k cloud trace: {t_batch * 1e3:.1f} ms "
+              f"({t_batch / 64 * 1e3:.3f} ms/design)", end="")
+    print()
     print("\nDRAMSys trends (DDR4-2400, 10k requests, default mapping):")
     st = DRAMSimulator("stream", n_requests=n)
     op, cl = st.evaluate(BASE), st.evaluate({**BASE, "PagePolicy": "Closed"})

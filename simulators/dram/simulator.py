@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 from archgym_lite.env import DesignEnv
 from archgym_lite.errors import SpecError
 from archgym_lite.simulator import Metric, Simulator
-from archgym_lite.space import Design
+from archgym_lite.space import Columns, Design, DesignSpace
 from simulators.dram import controller as K
 from simulators.dram.config import encode, knob_space
 from simulators.dram.devices import DeviceSpec, get_device
@@ -97,11 +98,18 @@ class DRAMSimulator(Simulator):
         mapping: ``"default"``, ``"bank_interleaved"``, a DRAMSys addressmapping dict / JSON path, or ``None``.
         n_requests: Requests to generate (generator traces only).
         trace_seed: Generator seed.
+        max_workers: Designs of a batch are simulated concurrently in this many threads (the kernel releases
+            the GIL); results are identical to one at a time. Default 1, as sweeps already run one process
+            per core.
         trace_kwargs: Extra generator arguments (``gap``, ``write_frac``, ...).
     """
 
     def __init__(self, trace: str | Path | Trace = "cloud", device: str | Path | DeviceSpec = "DDR4-2400", *,
-                 mapping: Any = None, n_requests: int = 1000, trace_seed: int = 0, **trace_kwargs: Any) -> None:
+                 mapping: Any = None, n_requests: int = 1000, trace_seed: int = 0, max_workers: int = 1,
+                 **trace_kwargs: Any) -> None:
+        if not isinstance(max_workers, int) or max_workers < 1:
+            raise SpecError(f"must be an integer >= 1, got {max_workers!r}", "max_workers")
+        self.max_workers = max_workers
         self.device = get_device(device)
         self.mapping = get_mapping(mapping, self.device)
         if isinstance(trace, Trace):
@@ -179,6 +187,15 @@ class DRAMSimulator(Simulator):
 
     def _evaluate(self, design: Design) -> dict[str, float]:
         return {k: float(v) for k, v in self.run(design).metrics.items()}
+
+    def _evaluate_batch(self, columns: Columns) -> dict[str, np.ndarray]:
+        rows = DesignSpace.rows(columns)
+        if self.max_workers > 1 and len(rows) > 1:
+            with ThreadPoolExecutor(min(self.max_workers, len(rows)), thread_name_prefix="archgym-dram") as pool:
+                results = list(pool.map(self._evaluate, rows))
+        else:
+            results = [self._evaluate(d) for d in rows]
+        return {m.name: np.array([r[m.name] for r in results], dtype=np.float64) for m in self.metrics}
 
     def command_log(self, design: dict[str, Any]) -> np.ndarray:
         """The command log of one design: int64 rows ``(cycle, code, bank, row)``; codes in ``CMD_NAMES``."""
