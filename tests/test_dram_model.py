@@ -320,3 +320,14 @@ def test_env_check_and_objectives():
     env2.reset(seed=0)
     obs, reward, term, trunc, info = env2.step(env2.action_space.sample())
     assert np.isfinite(reward) and obs.shape == env2.observation_space.shape
+
+
+def test_proxy_queue_features_by_hand():
+    from simulators.dram.features import queue_features
+
+    cols = {"RequestBufferSize": np.array([8, 8, 8, 4]), "SchedulerBuffer": np.array(["Bankwise", "ReadWrite", "Shared", "Bankwise"], dtype=object),
+            "Arbiter": np.array(["Simple", "Fifo", "Reorder", "Fifo"], dtype=object), "MaxActiveTransactions": np.array([2, 2, 32, 16])}
+    f = queue_features(cols, n_banks=16)
+    # slots: 16*8=128, 2*8=16, 8, 16*4=64; limit: 128 (Simple ignores MAT), min(16,2)=2, min(8,32)=8, min(64,16)=16
+    assert f["log2_buffer_slots"].tolist() == [7.0, 4.0, 3.0, 6.0]
+    assert f["log2_inflight_limit"].tolist() == [7.0, 1.0, 3.0, 4.0]

@@ -17,6 +17,7 @@ from simulators.dram import controller as K
 from simulators.dram.config import encode, knob_space
 from simulators.dram.devices import DeviceSpec, get_device
 from simulators.dram.energy import COMMAND_ENERGY_KEYS, STATES, background_power_mw, command_energies_nj
+from simulators.dram.features import queue_features
 from simulators.dram.mapping import AddressMapping, get_mapping
 from simulators.dram.traces import GENERATORS, Trace, generate, load_trace
 
@@ -200,6 +201,10 @@ class DRAMSimulator(Simulator):
     def command_log(self, design: dict[str, Any]) -> np.ndarray:
         """The command log of one design: int64 rows ``(cycle, code, bank, row)``; codes in ``CMD_NAMES``."""
         return self.run(self.space.validate(design), log=True).log
+
+    def proxy_features(self, columns: Columns) -> dict[str, np.ndarray]:
+        """Buffer slots and effective in-flight limit (log2) for proxy models; see :mod:`.features`."""
+        return queue_features(columns, self.device.n_banks)
 
     def detail_report(self, design: dict[str, Any]) -> Any:
         """Command counts and energy by command and by background state (one row each)."""
