@@ -34,7 +34,6 @@ from archgym_lite.space import (
     RealParam,
 )
 
-
 __all__ = [
     "Agent", "AgentParams", "ArchGymError", "CategoricalParam", "Constraint", "DesignEnv", "DesignError",
     "DesignSpace", "IntListParam", "IntParam", "Metric", "ModelFileError", "Objective", "Pow2Param",

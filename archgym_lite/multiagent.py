@@ -12,7 +12,6 @@ Every agent observes the env's full observation (normalised metrics and the curr
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -92,11 +91,10 @@ class ParallelDesignEnv(ParallelEnv):
         else:
             raise SpecError(f"got {rewards!r}; allowed: 'shared' or a mapping agent -> objective", "rewards")
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019 - PettingZoo requires the identical object per agent
     def observation_space(self, agent: str) -> spaces.Space:
+        # PettingZoo requires the identical object on every call: both return stored spaces
         return self.env.observation_space
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019
     def action_space(self, agent: str) -> spaces.Space:
         return self._action_spaces[agent]
 

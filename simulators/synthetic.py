@@ -19,7 +19,15 @@ import numpy as np
 
 from archgym_lite.env import DesignEnv
 from archgym_lite.simulator import Metric, MetricTable, Simulator
-from archgym_lite.space import CategoricalParam, Columns, DesignSpace, IntListParam, IntParam, Pow2Param, RealParam
+from archgym_lite.space import (
+    CategoricalParam,
+    Columns,
+    DesignSpace,
+    IntListParam,
+    IntParam,
+    Pow2Param,
+    RealParam,
+)
 
 LIST_VALUES = (1, 2, 3, 6, 12, 24)
 MODE_OFFSET = {"a": 0.5, "b": 0.0, "c": 1.0}

@@ -45,7 +45,7 @@ def test_groups_and_per_agent_rewards():
 def test_episode_truncates_all_agents():
     env = parallel_env("archgym/Synthetic-v0", max_steps=2)
     env.reset(seed=0)
-    for step in range(2):
+    for _ in range(2):
         _, _, term, trunc, _ = env.step({a: env.action_space(a).sample() for a in env.agents})
     assert all(trunc.values()) and not any(term.values()) and env.agents == []
 

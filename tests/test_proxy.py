@@ -15,7 +15,6 @@ from archgym_lite.proxy import (
     dataset_from_samples,
     fit_proxy,
     load_proxy,
-    save_proxy,
     search_on_proxy,
     train_proxy,
 )

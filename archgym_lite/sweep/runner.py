@@ -17,7 +17,14 @@ from typing import Any
 
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from archgym_lite.logs import LOG_SUFFIX, MANIFEST_SUFFIX, atomic_write_bytes
 from archgym_lite.sweep.executors import Summary, execute
