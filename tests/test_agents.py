@@ -32,10 +32,10 @@ def _availability() -> dict[str, str | None]:
 
 
 def require_env(env_id: str) -> None:
-    """Skip (with the reason shown) an env whose simulator module has not landed yet; never silently."""
+    """Fail (with the reason shown) on a registered env whose simulator module does not import."""
     reason = _availability()[env_id]
     if reason is not None:
-        pytest.skip(f"{env_id} unavailable: {reason}")
+        pytest.fail(f"{env_id} unavailable: {reason}")
 
 
 def ask_tell_agents() -> list[str]:

@@ -43,7 +43,7 @@ def test_builtin_rl_agents_use_the_env() -> None:
 def test_rl_agent_runs_exact_budget_on_env(agent: str, env_id: str) -> None:
     reason = _availability()[env_id]
     if reason is not None:
-        pytest.skip(f"{env_id} unavailable: {reason}")
+        pytest.fail(f"{env_id} unavailable: {reason}")
     res = run_trial(env_id, agent, BUDGET, seed=0, agent_params=TRAINS_EARLY.get(agent), raise_errors=True)
     assert res.status == "completed"
     assert res.n_evals == BUDGET

@@ -24,8 +24,8 @@ from simulators.dram import (
 from simulators.dram.energy import command_energies_nj
 from simulators.dram.traces import Trace
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-STL = SHARED / "traces" / "ddr3_example.stl"
+# a real DRAMSys example trace (1,876 requests), copied from the project's shared reference data
+STL = Path(__file__).resolve().parent / "data" / "ddr3_example.stl"
 BASE = {"PagePolicy": "Open", "Scheduler": "FrFcfs", "SchedulerBuffer": "Bankwise", "RequestBufferSize": 8,
         "RespQueue": "Fifo", "RefreshPolicy": "NoRefresh", "RefreshMaxPostponed": 8, "RefreshMaxPulledin": 8,
         "PowerDownPolicy": "NoPowerDown", "Arbiter": "Simple", "MaxActiveTransactions": 128}
