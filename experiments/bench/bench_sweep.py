@@ -1,7 +1,7 @@
 """Sweep throughput: trials/s with 1 vs N local workers (target >= 1.8x with 2), and logging's share of time.
 
-Both worker counts run the same trials through the process pool (so both pay process start-up), into
-fresh run directories. The logging share is measured in-process by timing every TrialLogger call.
+Both worker counts run the same trials through the process pool into fresh run directories, after one
+warm-up trial has started the pool's fork server (which both then share). The logging share is measured in-process by timing every TrialLogger call.
 
     python experiments/bench/bench_sweep.py [--env archgym/Synthetic-v0] [--trials 16] [--budget 2000]
         [--workers 2] [--agent random]
@@ -66,6 +66,9 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        # warm the pool's fork server (imports the core, simulators, agents) so neither run pays it
+        warm = argparse.Namespace(**{**vars(args), "trials": 1, "budget": 1})
+        run_sweep(spec_for(warm, "warm"), root / "warm", workers=1, show_progress=False)
         w1 = timed_sweep(args, 1, root)
         wn = timed_sweep(args, args.workers, root)
         log_t, in_wall = logging_share(args, root)
