@@ -29,6 +29,9 @@ def limit_threads() -> None:
     """One BLAS/torch thread per worker: with more, RL on a loaded 2-core box was ~25x slower."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
+    from threadpoolctl import threadpool_limits  # BLAS/OpenMP pools already loaded (e.g. by the fork server)
+
+    threadpool_limits(1)
     try:
         import torch
 
