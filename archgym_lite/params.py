@@ -118,6 +118,15 @@ class Param(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, {self.describe_range()})"
 
+    def _as_numeric(self, values: np.ndarray) -> np.ndarray:
+        """A column as a numeric array; a non-numeric one (object, strings) is validated value by value first."""
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "iuf":
+            for v in arr.tolist():
+                self.validate(v)
+            arr = arr.astype(np.float64)
+        return arr
+
     def _bad(self, value: Any) -> DesignError:
         return DesignError(f"invalid value {value!r}; allowed: {self.describe_range()}", self.name)
 
@@ -147,11 +156,7 @@ class _DiscreteNumeric(Param):
         return int(value)
 
     def validate_array(self, values: np.ndarray) -> np.ndarray:
-        arr = np.asarray(values)
-        if arr.dtype.kind not in "iuf":
-            for v in arr.tolist():
-                self.validate(v)
-            arr = arr.astype(np.float64)
+        arr = self._as_numeric(values)
         as_int = arr.astype(np.int64)
         ok = (as_int == arr) & np.isin(as_int, self._sorted)
         if not ok.all():
@@ -299,11 +304,7 @@ class RealParam(Param):
         return v
 
     def validate_array(self, values: np.ndarray) -> np.ndarray:
-        arr = np.asarray(values)
-        if arr.dtype.kind not in "iuf":
-            for v in arr.tolist():
-                self.validate(v)
-        arr = arr.astype(np.float64)
+        arr = self._as_numeric(values).astype(np.float64)
         ok = (arr >= self.low) & (arr <= self.high)
         if not ok.all():
             raise self._bad(arr[~ok][0].item())
