@@ -61,23 +61,25 @@ def plot_best_so_far(curves: Mapping[str, tuple[str, np.ndarray]], target: float
 def plot_lottery(summary: pd.DataFrame, colours: Mapping[str, Any], title: str, path: Path) -> None:
     """One box per agent over its settings' median best rewards; each setting is a labelled dot."""
     agents = sorted(summary["agent"].unique())
-    fig, ax = plt.subplots(figsize=(max(5.0, 3.0 * len(agents) + 1.5), 4.5))
+    fig, ax = plt.subplots(figsize=(min(16.0, max(5.0, 2.2 * len(agents) + 1.5)), 4.8))
     data = [summary.loc[summary["agent"] == a, "best_reward_median"].dropna().to_numpy() for a in agents]
     ax.boxplot([d if len(d) else [np.nan] for d in data], positions=range(1, len(agents) + 1), widths=0.35,
                showfliers=False, medianprops={"color": "k"})
-    for i, a in enumerate(agents, start=1):  # settings as dots beside the box, labelled when few
+    for i, a in enumerate(agents, start=1):  # settings as dots beside the box; the best and worst labelled
         g = summary[(summary["agent"] == a) & summary["best_reward_median"].notna()]
         xs = np.full(len(g), i + 0.27)
         ax.scatter(xs, g["best_reward_median"], color=colours[a], s=36, zorder=3, edgecolor="k", lw=0.5)
-        if len(g) <= 8:
-            for xv, (_, r) in zip(xs, g.iterrows(), strict=True):
-                ax.annotate(r["setting"], (xv, r["best_reward_median"]), xytext=(6, 0), textcoords="offset points",
-                            fontsize=7, va="center", color="0.25")
+        if len(g):
+            ends = g.loc[[g["best_reward_median"].idxmax(), g["best_reward_median"].idxmin()]].drop_duplicates()
+            for (_, r), dy in zip(ends.iterrows(), (4, -4), strict=False):
+                ax.annotate(r["setting"].replace(", ", "\n"), (i + 0.27, r["best_reward_median"]),
+                            xytext=(6, dy), textcoords="offset points", fontsize=6.5,
+                            va="bottom" if dy > 0 else "top", color="0.25")
     ax.set_xticks(range(1, len(agents) + 1), [f"{a}\n({len(d)} settings)" for a, d in zip(agents, data,
                                                                                            strict=True)])
     ax.set_xlim(0.6, len(agents) + 0.95)
     ax.set_ylabel("median best reward over seeds (higher is better)")
-    ax.set_title(f"{title}\none dot per hyperparameter setting", fontsize=10)
+    ax.set_title(f"{title}\none dot per hyperparameter setting (best and worst labelled)", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     _save(fig, path)
 
