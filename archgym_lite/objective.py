@@ -144,8 +144,7 @@ class Objective:
 
     def reward_batch(self, table: Mapping[str, np.ndarray]) -> np.ndarray:
         """Vectorised :meth:`reward` over a metric table (or DataFrame with metric-named columns)."""
-        n = len(next(iter(table.values()))) if not hasattr(table, "shape") else len(table)
-        r = np.zeros(n)
+        r = np.zeros(_n_rows(table))
         for t in self.targets:
             x = np.maximum(np.asarray(table[t.metric], dtype=float), _TINY)
             lr = math.log(t.target) - np.log(x)
@@ -160,8 +159,12 @@ class Objective:
                 v = v + np.maximum(x - c.max, 0.0) / max(abs(c.max), _TINY)
             if c.min is not None:
                 v = v + np.maximum(c.min - x, 0.0) / max(abs(c.min), _TINY)
-        n = len(next(iter(table.values()))) if not hasattr(table, "shape") else len(table)
-        return np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
+        return np.broadcast_to(np.asarray(v, dtype=float), (_n_rows(table),)).copy()
+
+
+def _n_rows(table: Mapping[str, np.ndarray]) -> int:
+    """Rows of a metric table (``{metric: array}``) or a DataFrame."""
+    return len(table) if hasattr(table, "shape") else len(next(iter(table.values())))
 
 
 def _number(value: Any, path: str) -> float:

@@ -7,7 +7,7 @@ import json
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,6 @@ class TrialResult:
     wall_time_s: float
     log_path: Path | None = None
     error: str | None = None
-    best_curve: list[float] = field(default_factory=list, repr=False)
 
 
 def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: str | Path | None = None,
@@ -105,13 +104,17 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
     if logger is not None and out_dir is not None:
         path = logger.close(status, error, wall_time_s=wall)
     elif out_dir is not None:  # the env itself failed to build: record the failure, no rows
-        atomic_write_json(Path(out_dir) / f"{tid}{MANIFEST_SUFFIX}",
-                          {"trial_id": tid, "run_id": run_id, "env_id": env_id, "agent": agent,
-                           "agent_params": agent_params, "seed": seed, "env_kwargs": env_kwargs, "budget": budget,
-                           "status": status, "error": error, "n_rows": 0, "wall_time_s": wall})
+        write_failed_manifest(out_dir, tid, error or "", run_id=run_id, env_id=env_id, agent=agent,
+                              agent_params=agent_params, seed=seed, env_kwargs=env_kwargs, budget=budget,
+                              wall_time_s=wall)
     return TrialResult(tid, status, len(rewards), float(rewards[best_i]) if best_i >= 0 else float("nan"),
-                       best_design, wall, path, error,
-                       np.maximum.accumulate(rewards).tolist() if len(rewards) else [])
+                       best_design, wall, path, error)
+
+
+def write_failed_manifest(out_dir: str | Path, tid: str, error: str, **facts: Any) -> None:
+    """Record a trial that failed before it logged anything: a manifest with status ``failed`` and no rows."""
+    atomic_write_json(Path(out_dir) / f"{tid}{MANIFEST_SUFFIX}",
+                      {"trial_id": tid, **facts, "status": "failed", "error": error, "n_rows": 0})
 
 
 def _ask_tell_loop(agent: Agent, sim: Any, obj: Any, budget: int, logger: TrialLogger) -> None:

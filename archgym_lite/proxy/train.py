@@ -98,12 +98,12 @@ def search_on_proxy(model_path: str | Path, agent: str, budget: int, *, seed: in
     """
     from archgym_lite.run import run_trial
 
-    model = load_proxy(model_path)
-    res = run_trial(model.env_id, agent, budget, seed, out_dir=out_dir or None,
-                    env_kwargs={**model.env_kwargs, "proxy": str(model_path)}, agent_params=agent_params,
-                    objective=objective, raise_errors=True)
     if out_dir is None:
         raise SpecError("search_on_proxy needs an out_dir to keep the proxy trial's log", "out_dir")
+    model = load_proxy(model_path)
+    res = run_trial(model.env_id, agent, budget, seed, out_dir=out_dir,
+                    env_kwargs={**model.env_kwargs, "proxy": str(model_path)}, agent_params=agent_params,
+                    objective=objective, raise_errors=True)
     df = load(res.log_path)
     env = make(model.env_id, objective=objective, **model.env_kwargs)
     p_cols = [f"p_{n}" for n in env.space.names]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from archgym_lite.errors import SpecError
-from archgym_lite.logs import LOG_SUFFIX, MANIFEST_SUFFIX, atomic_write_bytes, atomic_write_json
+from archgym_lite.logs import LOG_SUFFIX, MANIFEST_SUFFIX, atomic_write_bytes
 from archgym_lite.sweep.spec import TrialSpec
 
 EXECUTORS = ("pool", "ray")
@@ -42,7 +42,7 @@ def limit_threads() -> None:
 
 def run_one(trial: TrialSpec, trials_dir: str, run_id: str) -> Summary:
     """Run one trial, writing ``<trial_id>.parquet/.json`` into ``trials_dir``; never raises."""
-    from archgym_lite.run import run_trial
+    from archgym_lite.run import run_trial, write_failed_manifest
 
     tid = trial.trial_id
     try:
@@ -53,10 +53,9 @@ def run_one(trial: TrialSpec, trials_dir: str, run_id: str) -> Summary:
                 "wall_time_s": res.wall_time_s, "error": res.error}
     except Exception as exc:  # input errors are validated before a sweep starts; record anything else
         error = "".join(traceback.format_exception(exc))
-        atomic_write_json(Path(trials_dir) / f"{tid}{MANIFEST_SUFFIX}",
-                          {"trial_id": tid, "run_id": run_id, "env_id": trial.env_id, "agent": trial.agent,
-                           "agent_params": trial.agent_params, "seed": trial.seed, "env_kwargs": trial.env_kwargs,
-                           "budget": trial.budget, "status": "failed", "error": error, "n_rows": 0})
+        write_failed_manifest(trials_dir, tid, error, run_id=run_id, env_id=trial.env_id, agent=trial.agent,
+                              agent_params=trial.agent_params, seed=trial.seed, env_kwargs=trial.env_kwargs,
+                              budget=trial.budget)
         return {"trial_id": tid, "status": "failed", "best_reward": float("nan"), "n_evals": 0,
                 "wall_time_s": 0.0, "error": error}
 
