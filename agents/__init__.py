@@ -1,4 +1,4 @@
-"""Built-in search agents behind the :class:`archgym_lite.agent.Agent` interface, one module or subpackage
+"""Built-in search agents behind the :class:`archgym_lite.core.agent.Agent` interface, one module or subpackage
 per algorithm family:
 
 * :mod:`agents.random_search` — uniform random search and a (greedy) random walk;
@@ -10,5 +10,5 @@ per algorithm family:
 
 Multi-agent RL over the PettingZoo view will be a sibling ``agents.marl`` subpackage. Agents import only the
 archgym_lite core types (and their own algorithm libraries), never simulators; the registry names them by
-string entry points in :mod:`archgym_lite.builtin`, so importing this package imports nothing heavy.
+string entry points in :mod:`archgym_lite.core.builtin`, so importing this package imports nothing heavy.
 """

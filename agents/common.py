@@ -1,6 +1,6 @@
 """Operators shared by the search agents: design keys, typed mutation, feature encodings.
 
-Everything here works on :class:`~archgym_lite.space.DesignSpace` objects and plain design dicts, so every
+Everything here works on :class:`~archgym_lite.core.space.DesignSpace` objects and plain design dicts, so every
 agent handles every parameter kind (int, pow2, int_list, categorical, real) the same way:
 
 * ordered parameters (everything but categoricals) move along their level index, or along the [0, 1]
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.params import Param, RealParam, Value
-from archgym_lite.space import Columns, Design, DesignSpace
+from archgym_lite.core.params import Param, RealParam, Value
+from archgym_lite.core.space import Columns, Design, DesignSpace
 
 #: How many times a deduplicating agent redraws a design that was already proposed before giving up.
 MAX_REDRAWS = 20

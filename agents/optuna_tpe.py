@@ -23,9 +23,9 @@ import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from pydantic import Field
 
-from archgym_lite.agent import Agent, AgentParams
-from archgym_lite.params import CategoricalParam, IntParam, Param, RealParam
-from archgym_lite.space import Design, DesignSpace
+from archgym_lite.core.agent import Agent, AgentParams
+from archgym_lite.core.params import CategoricalParam, IntParam, Param, RealParam
+from archgym_lite.core.space import Design, DesignSpace
 
 
 def optuna_distribution(param: Param) -> BaseDistribution:

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from pydantic import Field
 
-from archgym_lite.agent import Agent, AgentParams
-from archgym_lite.space import Design
+from archgym_lite.core.agent import Agent, AgentParams
+from archgym_lite.core.space import Design
 
 
 class RandomSearch(Agent):

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.env import DesignEnv
-from archgym_lite.simulator import Metric, MetricTable, Simulator
-from archgym_lite.space import (
+from archgym_lite.core.env import DesignEnv
+from archgym_lite.core.simulator import Metric, MetricTable, Simulator
+from archgym_lite.core.space import (
     CategoricalParam,
     Columns,
     DesignSpace,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archgym_lite.errors import DesignError, SpecError
+from archgym_lite.core.errors import DesignError, SpecError
 from simulators.accelerator import (
     DEFAULT_OBJECTIVE,
     AcceleratorSimulator,

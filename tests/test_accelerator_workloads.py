@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archgym_lite.errors import DesignError, SpecError, TraceError
+from archgym_lite.core.errors import DesignError, SpecError, TraceError
 from simulators.accelerator import (
     AcceleratorSimulator,
     Layer,

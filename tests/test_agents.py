@@ -14,12 +14,12 @@ import pytest
 
 import archgym_lite
 from agents.common import FeatureEncoder, design_key, draw_unique, mutate_design, mutate_value
-from archgym_lite import logs
-from archgym_lite.errors import SpecError
-from archgym_lite.params import CategoricalParam, IntListParam, IntParam, Pow2Param, RealParam
-from archgym_lite.run import run_trial
-from archgym_lite.space import DesignSpace
-from archgym_lite.testing import env_availability, mixed_space
+from archgym_lite.core.errors import SpecError
+from archgym_lite.core.params import CategoricalParam, IntListParam, IntParam, Pow2Param, RealParam
+from archgym_lite.core.space import DesignSpace
+from archgym_lite.plugins.testing import env_availability, mixed_space
+from archgym_lite.trials import logs
+from archgym_lite.trials.run import run_trial
 
 SEARCH_AGENTS = ["random", "random-walk", "ga", "aco", "bo", "optuna-tpe"]
 RL_AGENTS = ["ppo", "a2c", "dqn", "sac"]

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import archgym_lite
-from archgym_lite import logs
-from archgym_lite.run import run_trial
-from archgym_lite.testing import conformance_env, env_availability, mixed_space
+from archgym_lite.plugins.testing import conformance_env, env_availability, mixed_space
+from archgym_lite.trials import logs
+from archgym_lite.trials.run import run_trial
 
 SYNTHETIC = "archgym/Synthetic-v0"
 BUDGET = 40

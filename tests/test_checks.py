@@ -7,13 +7,17 @@ from typer.testing import CliRunner
 
 import archgym_lite
 from archgym_lite import DesignEnv, Metric, RegistryError, SpecError
-from archgym_lite.checks import CHECKS, assert_env_conforms, format_results, run_checks, run_env_checks
 from archgym_lite.cli import app
-from archgym_lite.cli_plugins import register_commands
-from archgym_lite.registry import _ENVS
+from archgym_lite.core.registry import _ENVS
+from archgym_lite.plugins.checks import (
+    CHECKS,
+    assert_env_conforms,
+    format_results,
+    run_checks,
+    run_env_checks,
+)
 from simulators.synthetic import DEFAULT_OBJECTIVE, SyntheticSimulator
 
-register_commands(app)  # no-op for commands the lead already registered in cli.py
 runner = CliRunner()
 ALL = [name for name, _ in CHECKS]
 

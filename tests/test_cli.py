@@ -3,8 +3,8 @@
 import pytest
 from typer.testing import CliRunner
 
-from archgym_lite import logs
 from archgym_lite.cli import app
+from archgym_lite.trials import logs
 
 runner = CliRunner()
 

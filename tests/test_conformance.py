@@ -1,4 +1,4 @@
-"""The agent conformance kit (archgym_lite.testing): every built-in agent passes it, and it catches agents
+"""The agent conformance kit (archgym_lite.plugins.testing): every built-in agent passes it, and it catches agents
 broken in each of the ways it checks for."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import archgym_lite
-from archgym_lite import testing
-from archgym_lite.agent import Agent
-from archgym_lite.space import Design
+from archgym_lite.core.agent import Agent
+from archgym_lite.core.space import Design
+from archgym_lite.plugins import testing
 
 
 @pytest.mark.parametrize("check", testing.ALL_CHECKS, ids=lambda c: c.__name__)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archgym_lite.errors import SpecError, TraceError
+from archgym_lite.core.errors import SpecError, TraceError
 from simulators.dram import (
     DRAMSimulator,
     get_device,

@@ -17,8 +17,8 @@ from pettingzoo.test import parallel_api_test
 
 import archgym_lite
 from archgym_lite import SpecError, TraceError
-from archgym_lite.checks import assert_env_conforms
-from archgym_lite.multiagent import parallel_env
+from archgym_lite.core.multiagent import parallel_env
+from archgym_lite.plugins.checks import assert_env_conforms
 from simulators.accelerator.workloads import Layer
 from simulators.dualbranch import (
     NETWORKS,

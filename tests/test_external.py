@@ -13,10 +13,15 @@ import pytest
 
 import archgym_lite
 from archgym_lite import CategoricalParam, DesignEnv, DesignSpace, IntParam, Metric, SpecError
-from archgym_lite.checks import run_checks
-from archgym_lite.external import ExternalSimulator, ExternalSimulatorError, json_stdout_parser, regex_parser
-from archgym_lite.registry import _ENVS
-from archgym_lite.run import run_trial
+from archgym_lite.core.registry import _ENVS
+from archgym_lite.plugins.checks import run_checks
+from archgym_lite.plugins.external import (
+    ExternalSimulator,
+    ExternalSimulatorError,
+    json_stdout_parser,
+    regex_parser,
+)
+from archgym_lite.trials.run import run_trial
 
 SCRIPT = textwrap.dedent('''
     """A fake simulator: reads its config file, behaves as --mode says, prints metrics as JSON."""

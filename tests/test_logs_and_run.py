@@ -13,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import archgym_lite
-from archgym_lite import SpecError, logs
-from archgym_lite.run import run_trial, trial_id
+from archgym_lite import SpecError
+from archgym_lite.trials import logs
+from archgym_lite.trials.run import run_trial, trial_id
 
 
 def test_run_trial_logs_every_evaluation_with_typed_columns(tmp_path):
@@ -112,7 +113,7 @@ def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
 def test_sigkill_mid_trial_leaves_no_half_file(tmp_path):
     script = textwrap.dedent(f"""
         import time, archgym_lite
-        from archgym_lite.run import run_trial
+        from archgym_lite.trials.run import run_trial
         class Slow(archgym_lite.Agent):
             name = "slow"
             def ask(self, n=1):

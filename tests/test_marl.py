@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import archgym_lite
-from archgym_lite import SpecError, logs
-from archgym_lite.run import run_trial
+from archgym_lite import SpecError
+from archgym_lite.trials import logs
+from archgym_lite.trials.run import run_trial
 
 
 def test_exact_budget_and_reproducible(tmp_path):

@@ -8,7 +8,7 @@ from pettingzoo.test import parallel_api_test
 
 import archgym_lite
 from archgym_lite import SpecError
-from archgym_lite.multiagent import ParallelDesignEnv, parallel_env
+from archgym_lite.core.multiagent import ParallelDesignEnv, parallel_env
 from simulators.synthetic import OPTIMUM
 
 

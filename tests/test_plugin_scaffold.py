@@ -14,21 +14,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from archgym_lite import SpecError, logs
+from archgym_lite import SpecError
 from archgym_lite.cli import app
-from archgym_lite.cli_plugins import register_commands
-from archgym_lite.scaffold import plugin_names, scaffold_plugin
+from archgym_lite.plugins.scaffold import plugin_names, scaffold_plugin
+from archgym_lite.trials import logs
 
-register_commands(app)  # no-op for commands already registered in cli.py
 runner = CliRunner()
 
 NAME = "ScaffoldProbe"
 ENV_ID = "scaffold_probe/ScaffoldProbe-v0"
 EXPECTED = ["pyproject.toml", "README.md", "archgym_scaffold_probe/__init__.py",
             "archgym_scaffold_probe/simulator.py", "tests/test_scaffold_probe.py"]
-# Runs the real CLI app, adding `check` / `new-env` first unless cli.py registers them already.
-CLI_SHIM = ("import archgym_lite.cli as c, archgym_lite.cli_plugins as p; "
-            "p.register_commands(c.app); c.app(prog_name='archgym')")
+# Runs the real CLI app in a subprocess.
+CLI_SHIM = "import archgym_lite.cli as c; c.app(prog_name='archgym')"
 
 
 def test_names_derived_from_name():
@@ -140,7 +138,7 @@ def test_scaffolded_plugin_installs_lists_checks_and_sweeps(tmp_path):
     assert len(df) == 12 and set(df["env_id"]) == {ENV_ID} and sorted(set(df["seed"])) == [0, 1]
     assert df["m_latency_us"].gt(0).all() and df["m_utilization"].between(0, 1).all()
 
-    # the generated test file passes too (it uses archgym_lite.checks)
+    # the generated test file passes too (it uses archgym_lite.plugins.checks)
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
                            cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert tests.returncode == 0, tests.stdout + tests.stderr

@@ -15,11 +15,12 @@ from archgym_lite.proxy import (
     dataset_from_samples,
     fit_proxy,
     load_proxy,
+    make_proxy_env,
     search_on_proxy,
     train_proxy,
 )
 from archgym_lite.proxy.persist import FORMAT, read_payload
-from archgym_lite.run import run_trial
+from archgym_lite.trials.run import run_trial
 from simulators.synthetic import SyntheticSimulator
 
 
@@ -123,7 +124,7 @@ def test_mismatched_design_space_is_refused(trained):
 
 def test_proxy_env_is_a_drop_in_and_marks_predictions(trained):
     _, path = trained
-    env = archgym_lite.make("archgym/Synthetic-v0", proxy=str(path))
+    env = make_proxy_env("archgym/Synthetic-v0", str(path))
     check_env(env, skip_render_check=True)
     env.reset(seed=0)
     *_, info = env.step(env.action_space.sample())

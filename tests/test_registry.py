@@ -8,7 +8,8 @@ import gymnasium
 import pytest
 
 import archgym_lite
-from archgym_lite import RegistryError, registry
+from archgym_lite import RegistryError
+from archgym_lite.core import registry
 
 
 def test_unknown_env_suggests_close_matches():

@@ -17,7 +17,7 @@ from archgym_lite.report import (
     slug,
     write_report,
 )
-from archgym_lite.run import run_trial
+from archgym_lite.trials.run import run_trial
 
 ENV = "archgym/Synthetic-v0"
 SETTINGS = {"random": [{"batch_size": 1}, {"batch_size": 4}],

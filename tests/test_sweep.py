@@ -16,9 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 import archgym_lite
-from archgym_lite import SpecError, logs
+from archgym_lite import SpecError
 from archgym_lite.cli import app
 from archgym_lite.sweep import expand, load_spec, parse_spec, run_sweep
+from archgym_lite.trials import logs
 
 BASE = {"name": "t", "budget": 20, "seeds": 2, "envs": [{"id": "archgym/Synthetic-v0"}],
         "agents": [{"name": "random", "params": {"batch_size": [4, 8]}}, {"name": "random-walk"}]}
@@ -193,9 +194,9 @@ def test_cli_sweep_dry_run_report_of_counts_and_replay(tmp_path):
 
 
 def test_replay_detects_a_tampered_log(tmp_path):
-    from archgym_lite.replay import replay_trial
+    from archgym_lite.trials.replay import replay_trial
 
-    res = archgym_lite.run.run_trial("archgym/Synthetic-v0", "random", 12, out_dir=tmp_path)
+    res = archgym_lite.trials.run.run_trial("archgym/Synthetic-v0", "random", 12, out_dir=tmp_path)
     df = logs.load(res.log_path)
     df.loc[5, "m_cost"] += 0.5
     df.to_parquet(res.log_path)

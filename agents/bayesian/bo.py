@@ -33,8 +33,8 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
 from agents.common import FeatureEncoder, design_key, draw_unique, mutate_design
-from archgym_lite.agent import Agent, AgentParams
-from archgym_lite.space import Design, DesignSpace
+from archgym_lite.core.agent import Agent, AgentParams
+from archgym_lite.core.space import Design, DesignSpace
 
 N_INCUMBENTS = 5
 

@@ -29,8 +29,8 @@ import numpy as np
 from pydantic import Field
 
 from agents.common import design_key, draw_unique
-from archgym_lite.agent import Agent, AgentParams
-from archgym_lite.space import Design, DesignSpace
+from archgym_lite.core.agent import Agent, AgentParams
+from archgym_lite.core.space import Design, DesignSpace
 
 
 class AntColony(Agent):

@@ -26,8 +26,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from agents.common import design_key, draw_unique, mutate_design
-from archgym_lite.agent import Agent, AgentParams
-from archgym_lite.space import Design, DesignSpace
+from archgym_lite.core.agent import Agent, AgentParams
+from archgym_lite.core.space import Design, DesignSpace
 
 
 class GeneticAlgorithm(Agent):

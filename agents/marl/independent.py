@@ -1,7 +1,7 @@
 """Independent policy-gradient learners, one per agent of the PettingZoo view, sharing the reward.
 
 The MARL-DSE setting: the design space is split into agents (one per parameter for the memory controller,
-one per branch for a dual-branch network; see :mod:`archgym_lite.multiagent`), and every agent learns its
+one per branch for a dual-branch network; see :mod:`archgym_lite.core.multiagent`), and every agent learns its
 own policy from the shared reward, treating the others as part of the environment.
 
 Each learner is a REINFORCE learner with a softmax policy over the levels of each of its parameters
@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from archgym_lite.agent import Agent, AgentParams
-from archgym_lite.space import Design
+from archgym_lite.core.agent import Agent, AgentParams
+from archgym_lite.core.space import Design
 
 
 class _Learner:
@@ -70,7 +70,7 @@ class IndependentLearners(Agent):
 
     def learn(self, env: Any, budget: int) -> None:
         """Run exactly ``budget`` joint steps (evaluations) on ``env`` (a DesignEnv)."""
-        from archgym_lite.multiagent import ParallelDesignEnv
+        from archgym_lite.core.multiagent import ParallelDesignEnv
 
         par = ParallelDesignEnv(env, groups=self.params.groups)
         p = self.params

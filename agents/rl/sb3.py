@@ -1,6 +1,6 @@
 """Reinforcement-learning agents trained with stable-baselines3 on the Gymnasium :class:`DesignEnv`.
 
-These agents set ``uses_env = True``: :func:`archgym_lite.run.run_trial` hands them the env (with its trial
+These agents set ``uses_env = True``: :func:`archgym_lite.trials.run.run_trial` hands them the env (with its trial
 logger attached) and calls :meth:`SB3Agent.learn`, which trains for **exactly** ``budget`` env steps. Every
 step is one simulator evaluation, logged by the env itself; :class:`EvaluationCallback` also records each
 evaluation in memory and stops training when the budget is spent (SB3 would otherwise finish its current
@@ -32,8 +32,8 @@ from gymnasium import spaces
 from pydantic import Field
 from stable_baselines3.common.callbacks import BaseCallback
 
-from archgym_lite.agent import Agent, AgentParams
-from archgym_lite.space import Design, DesignSpace
+from archgym_lite.core.agent import Agent, AgentParams
+from archgym_lite.core.space import Design, DesignSpace
 
 #: Episode starts of :class:`MoveActions` on a ``"design"`` mode env.
 MOVE_STARTS = ("default", "random", "best")
@@ -228,7 +228,7 @@ class SB3Agent(Agent):
 
     def ask(self, n: int = 1) -> list[Design]:
         raise NotImplementedError(f"agent {self.name!r} drives the Gymnasium env itself (uses_env = True); "
-                                  "run it with archgym_lite.run.run_trial or call learn(env, budget)")
+                                  "run it with archgym_lite.trials.run.run_trial or call learn(env, budget)")
 
     def tell(self, designs: Sequence[Design], rewards: np.ndarray, metrics: Mapping[str, np.ndarray]) -> None:
         raise NotImplementedError(f"agent {self.name!r} drives the Gymnasium env itself (uses_env = True)")

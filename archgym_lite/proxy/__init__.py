@@ -4,9 +4,9 @@ from archgym_lite.proxy.dataset import FeatureEncoder, ProxyDataset, dataset_fro
 from archgym_lite.proxy.evaluate import accuracy, accuracy_table, measure_speedup
 from archgym_lite.proxy.model import CANDIDATES, ProxyModel, fit_proxy
 from archgym_lite.proxy.persist import load_proxy, save_proxy
-from archgym_lite.proxy.simulator import ProxySimulator
+from archgym_lite.proxy.simulator import ProxySimulator, make_proxy_env, proxy_env
 from archgym_lite.proxy.train import TrainResult, eval_proxy, search_on_proxy, train_proxy
 
 __all__ = ["CANDIDATES", "FeatureEncoder", "ProxyDataset", "ProxyModel", "ProxySimulator", "TrainResult",
            "accuracy", "accuracy_table", "dataset_from_runs", "dataset_from_samples", "eval_proxy", "fit_proxy",
-           "load_proxy", "measure_speedup", "save_proxy", "search_on_proxy", "train_proxy"]
+           "load_proxy", "make_proxy_env", "measure_speedup", "proxy_env", "save_proxy", "search_on_proxy", "train_proxy"]

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from archgym_lite.errors import SpecError
-from archgym_lite.logs import MANIFEST_SUFFIX, load
-from archgym_lite.params import RealParam
-from archgym_lite.simulator import Simulator
-from archgym_lite.space import Columns, DesignSpace, as_rng
+from archgym_lite.core.errors import SpecError
+from archgym_lite.core.params import RealParam
+from archgym_lite.core.simulator import Simulator
+from archgym_lite.core.space import Columns, DesignSpace, as_rng
+from archgym_lite.trials.logs import MANIFEST_SUFFIX, load
 
 SAMPLINGS = ("uniform", "lhs")
 
@@ -30,7 +30,7 @@ SAMPLINGS = ("uniform", "lhs")
 class FeatureEncoder:
     """Design columns → a float feature matrix (ordinal for ordered params, one-hot for categoricals).
 
-    With a ``simulator``, its :meth:`~archgym_lite.simulator.Simulator.proxy_features` (domain features
+    With a ``simulator``, its :meth:`~archgym_lite.core.simulator.Simulator.proxy_features` (domain features
     derived from the parameters) are appended as extra columns.
     """
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from archgym_lite.core.simulator import Simulator
 from archgym_lite.proxy.dataset import ProxyDataset
 from archgym_lite.proxy.model import ProxyModel
-from archgym_lite.simulator import Simulator
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:

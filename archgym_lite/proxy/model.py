@@ -15,9 +15,9 @@ import numpy as np
 from sklearn.ensemble import ExtraTreesRegressor, HistGradientBoostingRegressor, RandomForestRegressor
 from sklearn.model_selection import KFold, cross_val_score
 
-from archgym_lite.errors import SpecError
+from archgym_lite.core.errors import SpecError
+from archgym_lite.core.simulator import Simulator
 from archgym_lite.proxy.dataset import FeatureEncoder, ProxyDataset
-from archgym_lite.simulator import Simulator
 
 CANDIDATES = ("random_forest", "extra_trees", "hist_gb")
 LOG_SPAN = 100.0  # log-transform a positive target whose max/min exceeds this

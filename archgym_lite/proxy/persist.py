@@ -17,10 +17,10 @@ import skops
 import skops.io as sio
 
 from archgym_lite._version import __version__
-from archgym_lite.errors import ModelFileError
-from archgym_lite.logs import atomic_write_bytes
+from archgym_lite.core.errors import ModelFileError
+from archgym_lite.core.registry import make
 from archgym_lite.proxy.model import MetricModel, ProxyModel
-from archgym_lite.registry import make
+from archgym_lite.utils.files import atomic_write_bytes
 
 FORMAT = "archgym-lite-proxy/1"
 #: Types a proxy file may contain beyond skops' defaults (the trees inside forests and boosting models).

@@ -7,16 +7,18 @@ from typing import Any
 
 import numpy as np
 
+from archgym_lite.core.registry import make
+from archgym_lite.core.simulator import MetricTable, Simulator
+from archgym_lite.core.space import Columns
 from archgym_lite.proxy.model import ProxyModel
-from archgym_lite.simulator import MetricTable, Simulator
-from archgym_lite.space import Columns
+from archgym_lite.proxy.persist import load_proxy
 
 
 class ProxySimulator(Simulator):
     """Predicts the metrics of the simulator it was trained on.
 
     Metrics the proxy does not predict (none, for models trained by ``archgym proxy train``) are NaN.
-    ``is_proxy`` lets :class:`~archgym_lite.env.DesignEnv` mark its ``info`` as predicted.
+    ``is_proxy`` lets :class:`~archgym_lite.core.env.DesignEnv` mark its ``info`` as predicted.
     """
 
     is_proxy = True
@@ -34,8 +36,15 @@ class ProxySimulator(Simulator):
 
 def proxy_env(env: Any, model_path: str | Path) -> Any:
     """Swap a DesignEnv's simulator for the proxy in ``model_path`` (checked against the env's space)."""
-    from archgym_lite.proxy.persist import load_proxy
-
     env.simulator = ProxySimulator(load_proxy(model_path, env))
     env.proxy_path = str(model_path)
     return env
+
+
+def make_proxy_env(env_id: str, model_path: str | Path, **kwargs: Any) -> Any:
+    """``make(env_id, **kwargs)`` with its simulator replaced by the proxy in ``model_path``.
+
+    The env's ``info`` then carries ``"proxy": True``. Raises :class:`ModelFileError` when the model was
+    trained on another env or design space.
+    """
+    return proxy_env(make(env_id, **kwargs), model_path)

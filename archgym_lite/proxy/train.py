@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from archgym_lite.errors import SpecError
-from archgym_lite.logs import load
+from archgym_lite.core.errors import SpecError
+from archgym_lite.core.registry import make
 from archgym_lite.proxy.dataset import ProxyDataset, dataset_from_runs, dataset_from_samples
 from archgym_lite.proxy.evaluate import accuracy_table, measure_speedup
 from archgym_lite.proxy.model import CANDIDATES, ProxyModel, fit_proxy
 from archgym_lite.proxy.persist import load_proxy, save_proxy
-from archgym_lite.registry import make
+from archgym_lite.proxy.simulator import make_proxy_env
+from archgym_lite.trials.logs import load
 
 
 @dataclass
@@ -96,14 +97,17 @@ def search_on_proxy(model_path: str | Path, agent: str, budget: int, *, seed: in
 
     Returns one row per re-simulated design: its parameters, proxy and real reward, and their gap.
     """
-    from archgym_lite.run import run_trial
+    from archgym_lite.trials.run import run_trial, trial_id
 
     if out_dir is None:
         raise SpecError("search_on_proxy needs an out_dir to keep the proxy trial's log", "out_dir")
     model = load_proxy(model_path)
-    res = run_trial(model.env_id, agent, budget, seed, out_dir=out_dir,
-                    env_kwargs={**model.env_kwargs, "proxy": str(model_path)}, agent_params=agent_params,
-                    objective=objective, raise_errors=True)
+    res = run_trial(model.env_id, agent, budget, seed, out_dir=out_dir, env_kwargs=model.env_kwargs,
+                    agent_params=agent_params, objective=objective, raise_errors=True,
+                    env_factory=lambda env_id, **kw: make_proxy_env(env_id, model_path, **kw),
+                    manifest={"proxy_model": str(model_path)},
+                    tid="proxy-" + trial_id(model.env_id, agent, agent_params, seed, budget=budget, objective=objective,
+                                            env_kwargs={**model.env_kwargs, "proxy_model": str(model_path)}))
     df = load(res.log_path)
     env = make(model.env_id, objective=objective, **model.env_kwargs)
     p_cols = [f"p_{n}" for n in env.space.names]

@@ -17,9 +17,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from archgym_lite.errors import SpecError
-from archgym_lite.logs import LOG_SUFFIX, MANIFEST_SUFFIX, atomic_write_bytes
+from archgym_lite.core.errors import SpecError
 from archgym_lite.sweep.spec import TrialSpec
+from archgym_lite.trials.logs import LOG_SUFFIX, MANIFEST_SUFFIX
+from archgym_lite.utils.files import atomic_write_bytes
 
 EXECUTORS = ("pool", "ray")
 Summary = dict[str, Any]
@@ -42,7 +43,7 @@ def limit_threads() -> None:
 
 def run_one(trial: TrialSpec, trials_dir: str, run_id: str) -> Summary:
     """Run one trial, writing ``<trial_id>.parquet/.json`` into ``trials_dir``; never raises."""
-    from archgym_lite.run import run_trial, write_failed_manifest
+    from archgym_lite.trials.run import run_trial, write_failed_manifest
 
     tid = trial.trial_id
     try:
@@ -100,9 +101,9 @@ def execute(trials: Iterable[TrialSpec], trials_dir: Path, run_id: str, on_done:
 
 def preload_modules(trials: Iterable[TrialSpec]) -> list[str]:
     """Modules a worker will import for these trials: the core plus the envs' and agents' entry points."""
-    from archgym_lite.registry import agent_spec, env_spec
+    from archgym_lite.core.registry import agent_spec, env_spec
 
-    mods = {"archgym_lite", "archgym_lite.run"}
+    mods = {"archgym_lite", "archgym_lite.trials.run"}
     for t in trials:
         for ep in (env_spec(t.env_id).entry_point, agent_spec(t.agent).entry_point):
             if isinstance(ep, str):

@@ -26,9 +26,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from archgym_lite.logs import LOG_SUFFIX, MANIFEST_SUFFIX, atomic_write_bytes
 from archgym_lite.sweep.executors import Summary, execute
 from archgym_lite.sweep.spec import SweepSpec, TrialSpec, check_envs, expand
+from archgym_lite.trials.logs import LOG_SUFFIX, MANIFEST_SUFFIX
+from archgym_lite.utils.files import atomic_write_bytes
 
 TRIALS_DIR = "trials"
 SPEC_FILE = "sweep.yaml"

@@ -28,10 +28,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from archgym_lite.errors import ArchGymError, SpecError
-from archgym_lite.objective import Objective
-from archgym_lite.registry import agent_class, env_spec, make
-from archgym_lite.run import trial_id
+from archgym_lite.core.errors import ArchGymError, SpecError
+from archgym_lite.core.objective import Objective
+from archgym_lite.core.registry import agent_class, env_spec, make
+from archgym_lite.trials.run import trial_id
 
 
 class EnvEntry(BaseModel):
@@ -75,7 +75,7 @@ class SweepSpec(BaseModel):
 
 @dataclass(frozen=True)
 class TrialSpec:
-    """One trial of a sweep: everything :func:`archgym_lite.run.run_trial` needs."""
+    """One trial of a sweep: everything :func:`archgym_lite.trials.run.run_trial` needs."""
 
     env_id: str
     agent: str

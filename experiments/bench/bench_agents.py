@@ -33,8 +33,8 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 import archgym_lite  # noqa: E402
-from archgym_lite.run import run_trial  # noqa: E402
-from archgym_lite.testing import env_availability  # noqa: E402
+from archgym_lite.plugins.testing import env_availability  # noqa: E402
+from archgym_lite.trials.run import run_trial  # noqa: E402
 
 
 @dataclass

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from archgym_lite import DesignEnv, Metric, Simulator
-from archgym_lite.logs import TrialLogger
+from archgym_lite.trials.logs import TrialLogger
 from simulators.synthetic import SyntheticSimulator
 
 N_METRICS = 6

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from archgym_lite import logs
 from archgym_lite.sweep import parse_spec, run_sweep
+from archgym_lite.trials import logs
 
 
 def spec_for(args: argparse.Namespace, name: str):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from archgym_lite.errors import SpecError, format_allowed
+from archgym_lite.core.errors import SpecError, format_allowed
 from simulators.accelerator.workloads import Layer, Workload, load_workload_csv
 
 # name, ifmap h, ifmap w, filter h, filter w, channels, filters, stride  (SCALE-Sim resnet18.csv)

@@ -13,8 +13,8 @@ import configparser
 from pathlib import Path
 from typing import Any
 
-from archgym_lite.errors import DesignError, TraceError
-from archgym_lite.space import Design, DesignSpace
+from archgym_lite.core.errors import DesignError, TraceError
+from archgym_lite.core.space import Design, DesignSpace
 
 _KEYS = (("ArrayHeight", "array_rows"), ("ArrayWidth", "array_cols"), ("IfmapSramSzkB", "ifmap_sram_kib"),
          ("FilterSramSzkB", "filter_sram_kib"), ("OfmapSramSzkB", "ofmap_sram_kib"))

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from archgym_lite.env import DesignEnv
-from archgym_lite.simulator import Metric, MetricTable, Simulator
-from archgym_lite.space import CategoricalParam, Columns, Design, DesignSpace, IntListParam, Pow2Param
+from archgym_lite.core.env import DesignEnv
+from archgym_lite.core.simulator import Metric, MetricTable, Simulator
+from archgym_lite.core.space import CategoricalParam, Columns, Design, DesignSpace, IntListParam, Pow2Param
 from simulators.accelerator.costs import WORD_SIZES
 from simulators.accelerator.model import DATAFLOWS, ScalarModel, evaluate_columns
 from simulators.accelerator.networks import get_workload

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from archgym_lite.errors import SpecError, TraceError
+from archgym_lite.core.errors import SpecError, TraceError
 
 LAYER_KINDS = ("conv", "depthwise", "gemm")
 CONV_COLUMNS = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",

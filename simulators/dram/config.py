@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.errors import SpecError, format_allowed
-from archgym_lite.space import CategoricalParam, Design, DesignSpace, IntListParam, Pow2Param
+from archgym_lite.core.errors import SpecError, format_allowed
+from archgym_lite.core.space import CategoricalParam, Design, DesignSpace, IntListParam, Pow2Param
 
 PAGE_POLICIES = ("Open", "OpenAdaptive", "Closed", "ClosedAdaptive")
 SCHEDULERS = ("Fifo", "FrFcfs", "FrFcfsGrp")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archgym_lite.errors import SpecError
+from archgym_lite.core.errors import SpecError
 
 DATA_DIR = Path(__file__).with_name("data")
 BUILTIN_DEVICES = ("DDR4-2400", "LPDDR4-3200")

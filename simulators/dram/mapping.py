@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.errors import SpecError
+from archgym_lite.core.errors import SpecError
 from simulators.dram.devices import DeviceSpec
 
 FIELDS = ("BYTE_BIT", "COLUMN_BIT", "ROW_BIT", "BANKGROUP_BIT", "BANK_BIT")

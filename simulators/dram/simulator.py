@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.env import DesignEnv
-from archgym_lite.errors import SpecError
-from archgym_lite.simulator import Metric, Simulator
-from archgym_lite.space import Columns, Design, DesignSpace
+from archgym_lite.core.env import DesignEnv
+from archgym_lite.core.errors import SpecError
+from archgym_lite.core.simulator import Metric, Simulator
+from archgym_lite.core.space import Columns, Design, DesignSpace
 from simulators.dram import controller as K
 from simulators.dram.config import encode, knob_space
 from simulators.dram.devices import DeviceSpec, get_device

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from archgym_lite.errors import SpecError, TraceError
+from archgym_lite.core.errors import SpecError, TraceError
 
 PLAYER_CLOCK_MHZ = 800.0
 DEFAULT_CAPACITY = 1 << 32

@@ -1,7 +1,7 @@
 """Dual-branch network mapping onto two heterogeneous sub-accelerators (``archgym/DualBranch-v0``, NASAIC-style).
 
 Reuses the accelerator simulator's cycle, DRAM, energy and area model (:mod:`simulators.accelerator`). Modules:
-``networks`` (the :class:`DualBranchNet` type and catalogue), ``spec`` (YAML loader), ``templates`` (WS / OS /
+``networks`` (the :class:`DualBranchNet` type and catalogue), ``spec`` (YAML loader, ``get_network``), ``templates`` (WS / OS /
 RS dataflow templates; RS is a documented approximation), ``model`` (critical path, energy, area, budgets),
 ``report`` (timeline), ``simulator`` (:class:`DualBranchSimulator`, ``make_env``), ``baseline`` (the
 single-accelerator baseline).
@@ -15,7 +15,6 @@ from simulators.dualbranch.networks import (
     Stage,
     crossvit,
     dynamic_perceiver,
-    get_network,
     two_stream,
 )
 from simulators.dualbranch.simulator import (
@@ -25,7 +24,7 @@ from simulators.dualbranch.simulator import (
     dualbranch_space,
     make_env,
 )
-from simulators.dualbranch.spec import load_network_yaml
+from simulators.dualbranch.spec import get_network, load_network_yaml
 from simulators.dualbranch.templates import TEMPLATES
 
 __all__ = [

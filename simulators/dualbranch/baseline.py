@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.space import Columns
+from archgym_lite.core.space import Columns
 from simulators.accelerator.simulator import AcceleratorSimulator
-from simulators.dualbranch.networks import DualBranchNet, get_network
+from simulators.dualbranch.networks import DualBranchNet
 from simulators.dualbranch.simulator import SYSTEM_DEFAULTS
+from simulators.dualbranch.spec import get_network
 
 #: The accelerator parameters the system fixes (not searched by the baseline).
 FIXED = ("word_bytes", "clock_mhz", "dram_bw")

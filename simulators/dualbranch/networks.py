@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from archgym_lite.errors import SpecError, format_allowed
+from archgym_lite.core.errors import SpecError
 from simulators.accelerator.networks import resnet18
 from simulators.accelerator.workloads import Layer, Workload
 
@@ -227,28 +227,6 @@ NETWORKS: dict[str, Callable[[], DualBranchNet]] = {
     "two_stream": two_stream,
     "dynamic_perceiver": dynamic_perceiver,
 }
-
-
-def get_network(network: str | DualBranchNet) -> DualBranchNet:
-    """A catalogue name, a YAML file path or a :class:`DualBranchNet`.
-
-    Raises:
-        SpecError: ``network`` is neither a catalogue name nor an existing ``.yaml``/``.yml`` file.
-        TraceError: The YAML file is malformed (file and field named).
-    """
-    if isinstance(network, DualBranchNet):
-        return network
-    key = str(network)
-    if key in NETWORKS:
-        return NETWORKS[key]()
-    from pathlib import Path
-
-    if Path(key).suffix.lower() in (".yaml", ".yml") and Path(key).is_file():
-        from simulators.dualbranch.spec import load_network_yaml
-
-        return load_network_yaml(key)
-    raise SpecError(f"unknown network {key!r}; allowed: {format_allowed(NETWORKS)} or a path to a YAML file",
-                    "network")
 
 
 def names(layers: Iterable[Layer]) -> list[str]:

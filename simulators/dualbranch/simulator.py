@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.env import DesignEnv
-from archgym_lite.errors import SpecError
-from archgym_lite.simulator import Metric, MetricTable, Simulator
-from archgym_lite.space import CategoricalParam, Columns, DesignSpace, IntParam, Pow2Param
+from archgym_lite.core.env import DesignEnv
+from archgym_lite.core.errors import SpecError
+from archgym_lite.core.simulator import Metric, MetricTable, Simulator
+from archgym_lite.core.space import CategoricalParam, Columns, DesignSpace, IntParam, Pow2Param
 from simulators.accelerator.costs import WORD_SIZES
 from simulators.dualbranch.model import DualBranchModel
-from simulators.dualbranch.networks import DualBranchNet, get_network
+from simulators.dualbranch.networks import DualBranchNet
+from simulators.dualbranch.spec import get_network
 from simulators.dualbranch.templates import TEMPLATES
 
 #: Defaults of the system constants (env kwargs): int8, 800 MHz, 32 B/cycle of shared DRAM bandwidth, a

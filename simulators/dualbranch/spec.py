@@ -16,7 +16,7 @@ Format (a single stage may be written at the top level instead of under ``stages
 
 Conv layer keys: ``name, ifmap_h, ifmap_w, filter_h, filter_w, channels, num_filters`` (required), ``stride``
 (both directions, default 1), ``groups`` (default 1), ``kind`` (``conv`` or ``depthwise``). Errors are
-:class:`~archgym_lite.errors.TraceError` naming the file and the field path (``stages[0].branch_a[1].channels``).
+:class:`~archgym_lite.core.errors.TraceError` naming the file and the field path (``stages[0].branch_a[1].channels``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from archgym_lite.errors import ArchGymError, TraceError
+from archgym_lite.core.errors import ArchGymError, SpecError, TraceError, format_allowed
 from simulators.accelerator.workloads import Layer, load_workload_csv
-from simulators.dualbranch.networks import CrossTensor, DualBranchNet, Stage
+from simulators.dualbranch.networks import NETWORKS, CrossTensor, DualBranchNet, Stage
 
 _CONV_REQUIRED = ("name", "ifmap_h", "ifmap_w", "filter_h", "filter_w", "channels", "num_filters")
 _CONV_KEYS = (*_CONV_REQUIRED, "stride", "groups", "kind")
@@ -157,3 +157,21 @@ def _cross(p: Path, raw: Any, where: str) -> CrossTensor:
         raise
     except ArchGymError as exc:
         raise TraceError(f"{p}: {where}: {exc}") from None
+
+
+def get_network(network: str | DualBranchNet) -> DualBranchNet:
+    """A catalogue name, a YAML file path or a :class:`DualBranchNet`.
+
+    Raises:
+        SpecError: ``network`` is neither a catalogue name nor an existing ``.yaml``/``.yml`` file.
+        TraceError: The YAML file is malformed (file and field named).
+    """
+    if isinstance(network, DualBranchNet):
+        return network
+    key = str(network)
+    if key in NETWORKS:
+        return NETWORKS[key]()
+    if Path(key).suffix.lower() in (".yaml", ".yml") and Path(key).is_file():
+        return load_network_yaml(key)
+    raise SpecError(f"unknown network {key!r}; allowed: {format_allowed(NETWORKS)} or a path to a YAML file",
+                    "network")

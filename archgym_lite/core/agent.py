@@ -1,0 +1,102 @@
+"""The agent interface: ``ask`` / ``tell`` over a design space, with declared hyperparameters.
+
+An agent sees a :class:`~archgym_lite.core.space.DesignSpace`, never a simulator. Subclasses declare their
+hyperparameters as a pydantic model in a nested ``Params`` class (typed, with defaults and bounds), so sweeps
+can vary them and bad values give errors such as ``pop_size: Input should be greater than or equal to 2``.
+
+Example::
+
+    class MyAgent(Agent):
+        name = "my-agent"
+
+        class Params(AgentParams):
+            step: int = Field(1, ge=1, description="levels moved per mutation")
+
+        def ask(self, n): ...
+        def tell(self, designs, rewards, metrics): ...
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from archgym_lite.core.errors import SpecError
+from archgym_lite.core.space import Design, DesignSpace, as_rng
+
+
+class AgentParams(BaseModel):
+    """Base of every agent's hyperparameter model (unknown keys are errors)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def pydantic_message(exc: ValidationError, prefix: str = "") -> str:
+    """One line per pydantic error: ``prefix.field: message``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+        lines.append(f"{loc}: {err['msg']}")
+    return "; ".join(lines)
+
+
+class Agent(ABC):
+    """Base class of search agents.
+
+    Args:
+        space: The design space to search.
+        seed: Seed of the agent's ``numpy.random.Generator`` (every random choice comes from it).
+        **params: Hyperparameters, validated against :attr:`Params`.
+    """
+
+    name: ClassVar[str] = "agent"
+    Params: ClassVar[type[AgentParams]] = AgentParams
+    #: Whether the agent drives the Gymnasium env itself (RL) instead of ask/tell.
+    uses_env: ClassVar[bool] = False
+
+    def __init__(self, space: DesignSpace, seed: int | None = None, **params: Any) -> None:
+        self.space = space
+        self.seed = seed
+        self.rng = as_rng(seed)
+        self.params = self.parse_params(params)
+
+    @classmethod
+    def parse_params(cls, params: Mapping[str, Any], path: str = "params") -> AgentParams:
+        """Validate hyperparameters, raising :class:`SpecError` that names the field."""
+        try:
+            return cls.Params(**params)
+        except ValidationError as exc:
+            raise SpecError(pydantic_message(exc, path)) from None
+
+    @classmethod
+    def hyperparameters(cls) -> list[dict[str, Any]]:
+        """Declared hyperparameters: name, type, default, description (for ``archgym agents list``)."""
+        out = []
+        for fname, f in cls.Params.model_fields.items():
+            ann = f.annotation
+            out.append({"name": fname, "type": getattr(ann, "__name__", str(ann)), "default": f.default,
+                        "description": f.description or ""})
+        return out
+
+    @abstractmethod
+    def ask(self, n: int = 1) -> list[Design]:
+        """Propose ``n`` designs to evaluate next."""
+
+    @abstractmethod
+    def tell(self, designs: Sequence[Design], rewards: np.ndarray, metrics: Mapping[str, np.ndarray]) -> None:
+        """Report rewards (higher is better) and raw metric columns for designs returned by ``ask``."""
+
+    def learn(self, env: Any, budget: int) -> None:
+        """Drive ``env`` (a :class:`~archgym_lite.core.env.DesignEnv`) for exactly ``budget`` steps.
+
+        Only agents with ``uses_env = True`` (RL) implement this; the env logs every step itself.
+        """
+        raise NotImplementedError(f"{type(self).__name__} is an ask/tell agent (uses_env = False)")
+
+    def batch_size(self) -> int:
+        """How many designs the run loop should ask for at once (1 for sequential agents)."""
+        return 1
