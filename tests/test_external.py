@@ -88,10 +88,8 @@ def test_workdirs_are_removed_unless_kept(script, tmp_path):
 
 def test_timeout_kills_the_process_and_surfaces_stderr(script):
     sim = make_sim(script, mode="hang", timeout_s=1.0)
-    t0 = time.perf_counter()
     with pytest.raises(ExternalSimulatorError, match="timed out after 1 s") as info:
         sim.evaluate({"x": 1, "kind": "a"})
-    assert time.perf_counter() - t0 < 20
     err = info.value
     assert err.timed_out and err.returncode is None and err.design == {"x": 1, "kind": "a"}
     pid = int(err.stderr.split()[1])  # the script printed its pid to stderr before hanging
