@@ -113,8 +113,10 @@ def test_int_validation_accepts_exactly_the_grid(v):
 
 
 def test_unknown_and_missing_params():
-    with pytest.raises(DesignError, match=r"colz: unknown parameter; allowed: \{'n', 'rows'"):
+    with pytest.raises(DesignError, match=r"colz: unknown parameter 'colz'; allowed: \{'n', 'rows', 'cin', 'flow', 'bw'\}"):
         SPACE.validate({**SPACE.default(), "colz": 4})
+    with pytest.raises(DesignError, match=r"rowz: unknown parameter 'rowz'; .*\. Did you mean 'rows'\?"):
+        SPACE.validate({**SPACE.default(), "rowz": 4})
     d = SPACE.default()
     del d["flow"]
     with pytest.raises(DesignError, match="flow: missing from design"):

@@ -44,14 +44,22 @@ def test_expansion_counts_envs_agents_grid_seeds():
      "agents[2].params.batch_size: Input should be greater than or equal to 1"),
     ({"agents": [{"name": "random-walk", "params": {"restart_prob": [0.1, 2.0]}}]},
      "agents[0].params.restart_prob: Input should be less than or equal to 1"),
-    ({"agents": [{"name": "random", "params": {"pop_size": 3}}]}, "agents[0].params.pop_size: Extra inputs are not permitted"),
+    ({"agents": [{"name": "random", "params": {"pop_size": 3}}]}, "agents[0].params.pop_size: unknown hyperparameter 'pop_size'; allowed: {'batch_size'}"),
     ({"agents": [{"name": "randm"}]}, "agents[0].name: unknown agent 'randm'. Did you mean 'random'"),
     ({"envs": [{"id": "archgym/Synthtic-v0"}]}, "envs[0].id: unknown env id 'archgym/Synthtic-v0'"),
     ({"budget": 0}, "budget: Input should be greater than or equal to 1"),
     ({"budget": "many"}, "budget: Input should be a valid integer"),
     ({"seeds": [1, 1]}, "seeds: seeds must be a non-empty list of distinct integers"),
     ({"envs": []}, "envs: List should have at least 1 item"),
-    ({"agents": [{"name": "random", "parms": {}}]}, "agents[0].parms: Extra inputs are not permitted"),
+    ({"agents": [{"name": "random", "parms": {}}]},
+     "agents[0].parms: unknown key 'parms'; allowed: {'name', 'params'}. Did you mean 'params'?"),
+    ({"agents": [{"name": "random-walk", "params": {"restart_prb": 0.1}}]},
+     "agents[0].params.restart_prb: unknown hyperparameter 'restart_prb'; allowed: {"),
+    ({"agents": [{"name": "random-walk", "params": {"restart_prb": 0.1}}]}, "Did you mean 'restart_prob'?"),
+    ({"budgt": 3}, "budgt: unknown key 'budgt'; allowed: {'name', 'budget', 'seeds', 'envs', 'agents'}. "
+                   "Did you mean 'budget'?"),
+    ({"envs": [{"id": "archgym/Synthetic-v0", "kwarg": {}}]}, "envs[0].kwarg: unknown key 'kwarg'; allowed: "
+                                                              "{'id', 'kwargs', 'objective'}. Did you mean 'kwargs'?"),
     ({"agents": [{"name": "random", "params": {"batch_size": []}}]}, "agents[0].params.batch_size: an empty list"),
 ])
 def test_malformed_specs_name_the_yaml_path(patch, message):

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from archgym_lite.core.errors import SpecError
+from archgym_lite.core.errors import SpecError, unknown_name
 from archgym_lite.core.space import Design, DesignSpace, as_rng
 
 
@@ -35,13 +35,50 @@ class AgentParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def pydantic_message(exc: ValidationError, prefix: str = "") -> str:
-    """One line per pydantic error: ``prefix.field: message``."""
+def pydantic_message(exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None,
+                     what: str = "key") -> str:
+    """One line per pydantic error: ``prefix.field: message``.
+
+    An unknown key (``extra="forbid"``) lists the allowed keys with a close match when ``model`` (the
+    validated model class) is given: ``params.pop_sise: unknown key 'pop_sise'; allowed: {...}. Did you
+    mean 'pop_size'?``.
+    """
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
-        lines.append(f"{loc}: {err['msg']}")
+        loc = prefix
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"].removeprefix("Value error, ")
+        owner = _model_at(model, err["loc"]) if model is not None else None
+        if err["type"] == "extra_forbidden" and owner is not None:
+            msg = unknown_name(what, err["loc"][-1], owner.model_fields)
+        lines.append(f"{loc}: {msg}")
     return "; ".join(lines)
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the last element of ``loc`` (walking nested models and lists of them)."""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        inner = next((a for a in _type_args(field.annotation)
+                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _type_args(annotation: Any) -> list[Any]:
+    out, todo = [], [annotation]
+    while todo:
+        a = todo.pop()
+        out.append(a)
+        todo.extend(get_args(a))
+    return out
 
 
 class Agent(ABC):
@@ -70,7 +107,7 @@ class Agent(ABC):
         try:
             return cls.Params(**params)
         except ValidationError as exc:
-            raise SpecError(pydantic_message(exc, path)) from None
+            raise SpecError(pydantic_message(exc, path, cls.Params, "hyperparameter")) from None
 
     @classmethod
     def hyperparameters(cls) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ The CLI turns any :class:`ArchGymError` into a single red line and exit code 2.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 
@@ -54,3 +55,15 @@ def format_allowed(values: Iterable[object], limit: int = 12) -> str:
     if len(vals) > limit:
         vals = vals[: limit - 2] + ["...", vals[-1]]
     return "{" + ", ".join(vals) + "}"
+
+
+def did_you_mean(name: str, allowed: Iterable[object], cutoff: float = 0.75) -> str:
+    """`` Did you mean 'x'?`` for the close matches of ``name`` among ``allowed`` (empty when none is close)."""
+    close = difflib.get_close_matches(str(name), [str(a) for a in allowed], n=3, cutoff=cutoff)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def unknown_name(what: str, name: object, allowed: Iterable[object], limit: int = 40) -> str:
+    """``unknown <what> 'name'; allowed: {...}. Did you mean 'x'?``"""
+    allowed = list(allowed)
+    return f"unknown {what} {str(name)!r}; allowed: {format_allowed(allowed, limit)}.{did_you_mean(str(name), allowed)}"

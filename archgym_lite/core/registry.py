@@ -12,7 +12,6 @@ broken plugin emits a warning and the others still load.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import re
 import warnings
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
-from archgym_lite.core.errors import RegistryError, SpecError, format_allowed
+from archgym_lite.core.errors import RegistryError, SpecError, did_you_mean, format_allowed
 
 ENV_GROUP = "archgym_lite.envs"
 AGENT_GROUP = "archgym_lite.agents"
@@ -135,8 +134,7 @@ def load_plugins(group: str) -> None:
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> RegistryError:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.75)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    hint = did_you_mean(name, known)
     return RegistryError(f"unknown {kind} {name!r}.{hint} Registered: {format_allowed(known, 40)}",
                          "env" if kind == "env id" else "agent")
 

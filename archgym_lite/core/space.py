@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.core.errors import DesignError, SpecError, format_allowed
+from archgym_lite.core.errors import DesignError, SpecError, unknown_name
 from archgym_lite.core.params import (
     CategoricalParam,
     IntListParam,
@@ -72,7 +72,7 @@ class DesignSpace:
         try:
             return self._by_name[name]
         except KeyError:
-            raise DesignError(f"unknown parameter; allowed: {format_allowed(self.names, 50)}", name) from None
+            raise DesignError(unknown_name("parameter", name, self.names, 50), name) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
@@ -121,7 +121,7 @@ class DesignSpace:
     def _check_names(self, keys: Mapping[str, Any], missing_message: str) -> None:
         extra = [k for k in keys if k not in self._by_name]
         if extra:
-            raise DesignError(f"unknown parameter; allowed: {format_allowed(self.names, 50)}", str(extra[0]))
+            raise DesignError(unknown_name("parameter", extra[0], self.names, 50), str(extra[0]))
         missing = [n for n in self._by_name if n not in keys]
         if missing:
             raise DesignError(missing_message, missing[0])

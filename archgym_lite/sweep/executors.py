@@ -18,12 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from archgym_lite.core.errors import SpecError
+from archgym_lite.sweep.lifeline import die_with_parent
 from archgym_lite.sweep.spec import TrialSpec
 from archgym_lite.trials.logs import LOG_SUFFIX, MANIFEST_SUFFIX
 from archgym_lite.utils.files import atomic_write_bytes
 
 EXECUTORS = ("pool", "ray")
 Summary = dict[str, Any]
+
+
+def worker_init() -> None:
+    """Pool worker start-up: die with the fork server (so with the sweep), one BLAS/torch thread."""
+    die_with_parent()
+    limit_threads()
 
 
 def limit_threads() -> None:
@@ -108,7 +115,7 @@ def preload_modules(trials: Iterable[TrialSpec]) -> list[str]:
         for ep in (env_spec(t.env_id).entry_point, agent_spec(t.agent).entry_point):
             if isinstance(ep, str):
                 mods.add(ep.partition(":")[0])
-    return sorted(mods)
+    return ["archgym_lite.sweep.forkserver_init", *sorted(mods)]  # first: ties the server to the sweep
 
 
 def _execute_pool(trials: list[TrialSpec], trials_dir: Path, run_id: str, on_done: Callable[[Summary], None],
@@ -118,7 +125,7 @@ def _execute_pool(trials: list[TrialSpec], trials_dir: Path, run_id: str, on_don
     ctx = get_context("forkserver")
     ctx.set_forkserver_preload(preload_modules(trials))
     with ProcessPoolExecutor(max_workers=min(workers, len(trials)), mp_context=ctx,
-                             initializer=limit_threads) as pool:
+                             initializer=worker_init) as pool:
         pending = {pool.submit(run_one, t, str(trials_dir), run_id) for t in trials}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)

@@ -3,7 +3,9 @@
 Resume is the default: rerunning the same command on the same run directory skips every trial whose
 manifest says ``completed`` (trial ids hash env, kwargs, objective, agent, hyperparameters, seed and
 budget, so a changed spec only runs its new trials). Failed trials are skipped too unless
-``retry_failed``. Trial files are written atomically, so ``kill -9`` loses at most the trials in flight.
+``retry_failed``. Trial files are written atomically, so ``kill -9`` loses at most the trials in flight
+(and the sweep's worker processes die with it, see :mod:`archgym_lite.sweep.lifeline`). One sweep at a time
+holds a run directory (:mod:`archgym_lite.sweep.lock`); resuming a finished sweep writes nothing.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from rich.progress import (
 )
 
 from archgym_lite.sweep.executors import Summary, execute
+from archgym_lite.sweep.lock import run_dir_lock
 from archgym_lite.sweep.spec import SweepSpec, TrialSpec, check_envs, expand
 from archgym_lite.trials.logs import LOG_SUFFIX, MANIFEST_SUFFIX
-from archgym_lite.utils.files import atomic_write_bytes
+from archgym_lite.utils.files import atomic_write_bytes, ensure_output_dir
 
 TRIALS_DIR = "trials"
 SPEC_FILE = "sweep.yaml"
@@ -81,10 +84,22 @@ def run_sweep(spec: SweepSpec, run_dir: str | Path, *, executor: str = "pool", w
     """Run (or resume) a sweep into ``run_dir`` (``sweep.yaml`` + ``trials/``)."""
     run_dir = Path(run_dir)
     check_envs(spec)
-    trials_dir = run_dir / TRIALS_DIR
-    trials_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(run_dir / SPEC_FILE, yaml.safe_dump(spec.model_dump(), sort_keys=False).encode())
     todo, skip = plan(spec, run_dir, retry_failed)
+    if not todo:  # nothing to run: resuming a finished sweep writes nothing (works on a read-only directory)
+        return SweepResult(run_dir, len(skip), len(skip))
+    ensure_output_dir(run_dir, "--out")
+    ensure_output_dir(run_dir / TRIALS_DIR, "--out")
+    with run_dir_lock(run_dir):
+        todo, skip = plan(spec, run_dir, retry_failed)  # again under the lock: a sweep may have just ended
+        atomic_write_bytes(run_dir / SPEC_FILE, yaml.safe_dump(spec.model_dump(), sort_keys=False).encode())
+        return _run_locked(spec, run_dir, todo, skip, executor=executor, workers=workers, address=address,
+                           show_progress=show_progress, console=console)
+
+
+def _run_locked(spec: SweepSpec, run_dir: Path, todo: list[TrialSpec], skip: list[TrialSpec], *, executor: str,
+                workers: int | None, address: str | None, show_progress: bool,
+                console: Console | None) -> SweepResult:
+    trials_dir = run_dir / TRIALS_DIR
     result = SweepResult(run_dir, len(todo) + len(skip), len(skip))
     env_of = {t.trial_id: t.env_id for t in todo}
     t0 = time.perf_counter()

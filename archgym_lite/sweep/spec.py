@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from archgym_lite.core.agent import pydantic_message
 from archgym_lite.core.errors import ArchGymError, SpecError
 from archgym_lite.core.objective import Objective
 from archgym_lite.core.registry import agent_class, env_spec, make
@@ -91,13 +92,6 @@ class TrialSpec:
                         objective=self.objective, budget=self.budget)
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def grid(params: dict[str, Any]) -> list[dict[str, Any]]:
     """Cartesian product of list-valued entries; scalars are fixed."""
     keys = list(params)
@@ -116,8 +110,7 @@ def parse_spec(data: Any, source: str = "spec") -> SweepSpec:
     try:
         spec = SweepSpec(**data)
     except ValidationError as exc:
-        msgs = [f"{_loc(e['loc'])}: {e['msg'].replace('Value error, ', '')}" for e in exc.errors()]
-        raise SpecError("; ".join(msgs)) from None
+        raise SpecError(pydantic_message(exc, "", SweepSpec)) from None
     for i, env in enumerate(spec.envs):
         try:
             env_spec(env.id)

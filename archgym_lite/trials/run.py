@@ -17,7 +17,7 @@ from archgym_lite.core.agent import Agent
 from archgym_lite.core.errors import ArchGymError, SpecError
 from archgym_lite.core.registry import agent_class, make
 from archgym_lite.trials.logs import MANIFEST_SUFFIX, TrialLogger
-from archgym_lite.utils.files import atomic_write_json
+from archgym_lite.utils.files import atomic_write_json, ensure_output_dir
 
 
 def trial_id(env_id: str, agent: str, agent_params: Mapping[str, Any] | None, seed: int, *,
@@ -78,6 +78,8 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
                           budget=budget)
     cls = agent_class(agent)
     cls.parse_params(agent_params)  # bad hyperparameters are a spec error, not a failed trial
+    if out_dir is not None:
+        ensure_output_dir(out_dir, "out_dir")  # before any work, not after the trial
     t_start = time.perf_counter()
     logger: TrialLogger | None = None
     try:
