@@ -1,6 +1,7 @@
 """Proxy models: dedup prevents leakage, accuracy metrics on known errors, skops round trip, refusals."""
 
 import math
+import zipfile
 
 import numpy as np
 import pytest
@@ -13,13 +14,14 @@ from archgym_lite.proxy import (
     accuracy,
     dataset_from_runs,
     dataset_from_samples,
+    eval_proxy,
     fit_proxy,
     load_proxy,
     make_proxy_env,
     search_on_proxy,
     train_proxy,
 )
-from archgym_lite.proxy.persist import FORMAT, read_payload
+from archgym_lite.proxy.persist import FORMAT, read_payload, seal
 from archgym_lite.trials.run import run_trial
 from simulators.synthetic import SyntheticSimulator
 
@@ -100,6 +102,7 @@ def test_tampered_and_corrupt_files_are_refused(trained, tmp_path):
     _, path = trained
     tampered = tmp_path / "tampered.skops"
     sio.dump({"format": FORMAT, "evil": Evil()}, tampered)
+    seal(tampered)  # an attacker who also rewrites the hashes still meets the type allowlist
     with pytest.raises(ModelFileError, match=r"refusing to load untrusted types \[.*Evil"):
         load_proxy(tampered)
     truncated = tmp_path / "truncated.skops"
@@ -110,8 +113,31 @@ def test_tampered_and_corrupt_files_are_refused(trained, tmp_path):
         load_proxy(tmp_path / "missing.skops")
     other = tmp_path / "other.skops"
     sio.dump({"format": "something-else"}, other)
+    unsealed = other.read_bytes()
+    seal(other)
     with pytest.raises(ModelFileError, match="not an archgym-lite proxy file"):
         load_proxy(other)
+    other.write_bytes(unsealed)
+    with pytest.raises(ModelFileError, match="other.skops: no integrity record"):
+        load_proxy(other)
+
+
+def test_edited_array_bytes_with_valid_crcs_are_refused(trained, tmp_path):
+    _, path = trained
+    edited = tmp_path / "edited.skops"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(edited, "w") as dst:
+        npy = [i.filename for i in src.infolist() if i.filename.endswith(".npy")]
+        victim = max(npy, key=lambda n: src.getinfo(n).file_size)  # a large array: tree thresholds or values
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == victim:
+                data = data[:-8] + bytes(b ^ 0xFF for b in data[-8:])  # flip the last array element's bytes
+            dst.writestr(info, data)  # writestr recomputes the CRC: the zip itself is valid
+    with zipfile.ZipFile(edited) as z:
+        assert z.testzip() is None
+    with pytest.raises(ModelFileError, match=rf"edited.skops: content hash mismatch in \['{victim}'\]"):
+        load_proxy(edited)
+    assert load_proxy(path).metric_names  # the original still loads
 
 
 def test_mismatched_design_space_is_refused(trained):
@@ -184,3 +210,13 @@ def test_metric_subset_and_unknown_metric():
     assert model.metric_names == ("cost",)
     with pytest.raises(SpecError, match=r"cst: unknown metric; allowed: \['cost', 'area_mm2'\]"):
         fit_proxy(sim, data, ("extra_trees",), metrics=["cst"])
+
+
+def test_eval_on_logs_with_other_env_kwargs_says_which_differ(trained, tmp_path):
+    _, path = trained
+    run_trial("archgym/Synthetic-v0", "random", 5, out_dir=tmp_path / "logs", env_kwargs={"max_steps": 8})
+    with pytest.raises(SpecError) as exc:
+        eval_proxy(path, [tmp_path / "logs"])
+    msg = str(exc.value)
+    assert msg.startswith("run_dirs: no logged evaluations of 'archgym/Synthetic-v0' with env kwargs {}")
+    assert msg.endswith("have other env kwargs: max_steps: logged 8, wanted '(unset)'")

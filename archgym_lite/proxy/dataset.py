@@ -112,24 +112,41 @@ def _trial_kwargs(log_dir: Path) -> dict[str, str]:
     return out
 
 
+def kwargs_difference(wanted: Mapping[str, Any], logged: Mapping[str, Any]) -> str:
+    """``trace: logged 'cloud', wanted 'stream'`` for every key whose value differs (or is on one side only)."""
+    parts = []
+    for k in sorted(set(wanted) | set(logged)):
+        w, g = wanted.get(k, "(unset)"), logged.get(k, "(unset)")
+        if w != g:
+            parts.append(f"{k}: logged {g!r}, wanted {w!r}")
+    return ", ".join(parts)
+
+
 def dataset_from_runs(run_dirs: Sequence[str | Path], env_id: str, simulator: Simulator,
                       env_kwargs: Mapping[str, Any] | None = None) -> ProxyDataset:
     """Collect every logged evaluation of ``env_id`` (with these env kwargs) from ``run_dirs``."""
     want = json.dumps(dict(env_kwargs or {}), sort_keys=True)
-    frames, notes = [], []
+    frames, notes, others = [], [], set()
     for d in run_dirs:
         df = load(d)
         df = df[df["env_id"] == env_id]
         kw = _trial_kwargs(Path(d)) if Path(d).is_dir() else {}
         if kw:
-            same = df["trial_id"].map(kw).fillna(want) == want
+            logged = df["trial_id"].map(kw).fillna(want)
+            same = logged == want
             if (~same).any():
                 notes.append(f"{d}: skipped {int((~same).sum())} rows logged with other env kwargs")
+                others.update(logged[~same].unique())
             df = df[same]
         frames.append(df)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if df.empty:
-        raise SpecError(f"no logged evaluations of {env_id!r} in {[str(d) for d in run_dirs]}", "run_dirs")
+        where = [str(d) for d in run_dirs]
+        if others:
+            diffs = "; ".join(kwargs_difference(dict(env_kwargs or {}), json.loads(o)) for o in sorted(others))
+            raise SpecError(f"no logged evaluations of {env_id!r} with env kwargs {want} in {where}; its logs there "
+                            f"have other env kwargs: {diffs}", "run_dirs")
+        raise SpecError(f"no logged evaluations of {env_id!r} in {where}", "run_dirs")
     space = simulator.space
     missing = [f"p_{n}" for n in space.names if f"p_{n}" not in df] + \
               [f"m_{m}" for m in simulator.metric_names if f"m_{m}" not in df]

@@ -3,11 +3,21 @@
 The file holds only scikit-learn estimators and plain Python data (dicts, lists, strings, numbers), so the
 set of types it may contain is known. Loading refuses any other type (a tampered file) with a clear error,
 and refuses a model whose design-space signature differs from the env's.
+
+Integrity: a skops file is a zip archive (``schema.json`` plus one ``.npy`` member per array). After skops
+writes it, one more member, ``archgym_integrity.json``, records the SHA-256 of every other member and of
+their sorted concatenation (the payload hash). Loading recomputes them and refuses a file whose content
+changed after it was written, e.g. array bytes edited and re-zipped with valid CRCs (which the zip format
+alone does not catch). The hash protects against corruption and naive edits, not against an adversary who
+also rewrites the record: only load model files you trust.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +32,8 @@ from archgym_lite.core.registry import make
 from archgym_lite.proxy.model import MetricModel, ProxyModel
 from archgym_lite.utils.files import atomic_write_bytes
 
-FORMAT = "archgym-lite-proxy/1"
+FORMAT = "archgym-lite-proxy/2"
+INTEGRITY_MEMBER = "archgym_integrity.json"
 #: Types a proxy file may contain beyond skops' defaults (the trees inside forests and boosting models).
 TRUSTED = (
     "sklearn.tree._tree.Tree",
@@ -61,10 +72,43 @@ def save_proxy(model: ProxyModel, path: str | Path) -> Path:
     tmp = path.with_name(f".{path.name}.building")
     try:
         sio.dump(payload, tmp)
+        seal(tmp)
         atomic_write_bytes(path, tmp.read_bytes())
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def seal(path: str | Path) -> None:
+    """Append the integrity record (hashes of every member) to a freshly written skops file."""
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(INTEGRITY_MEMBER, json.dumps(_member_hashes(archive), sort_keys=True))
+
+
+def _member_hashes(archive: zipfile.ZipFile) -> dict[str, Any]:
+    members = {i.filename: hashlib.sha256(archive.read(i)).hexdigest()
+               for i in archive.infolist() if i.filename != INTEGRITY_MEMBER}
+    payload = hashlib.sha256("".join(members[k] for k in sorted(members)).encode()).hexdigest()
+    return {"algorithm": "sha256", "members": members, "payload_sha256": payload}
+
+
+def check_integrity(path: Path) -> None:
+    """Refuse a file whose members differ from the hashes recorded when it was written."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {i.filename for i in archive.infolist()}
+            if INTEGRITY_MEMBER not in names:
+                raise ModelFileError("no integrity record (archgym_integrity.json): not written by this version "
+                                     "of archgym-lite, or altered; re-train it", str(path))
+            recorded = json.loads(archive.read(INTEGRITY_MEMBER))
+            actual = _member_hashes(archive)
+    except (zipfile.BadZipFile, OSError, json.JSONDecodeError, KeyError) as exc:
+        raise ModelFileError(f"not a readable skops model file ({type(exc).__name__}: {exc})", str(path)) from None
+    if recorded.get("payload_sha256") != actual["payload_sha256"]:
+        changed = sorted(set(actual["members"]) ^ set(recorded.get("members", {}))) or sorted(
+            m for m, h in actual["members"].items() if recorded["members"].get(m) != h)
+        raise ModelFileError(f"content hash mismatch in {changed[:3]}: the file changed after it was written "
+                             "(corrupt or tampered); refusing to load it", str(path))
 
 
 def read_payload(path: str | Path) -> dict[str, Any]:
@@ -72,6 +116,7 @@ def read_payload(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise ModelFileError("no such model file", str(p))
+    check_integrity(p)
     try:
         untrusted = sio.get_untrusted_types(file=p)
     except Exception as exc:
