@@ -65,3 +65,29 @@ def test_simulate_prints_hand_computed_metrics():
                  "-d", "mode=b", "-d", "x_real=1.0")
     assert res.exit_code == 0
     assert "cost" in res.output and "reward: 0  feasible: True" in res.output
+
+
+def all_commands():
+    """(path, click command) of every leaf command of the app."""
+    import typer.main
+
+    out, todo = [], [((), typer.main.get_command(app))]
+    while todo:
+        path, cmd = todo.pop()
+        if hasattr(cmd, "commands"):  # a group
+            todo += [((*path, name), sub) for name, sub in cmd.commands.items()]
+        else:
+            out.append((path, cmd))
+    return sorted(out, key=lambda pc: pc[0])
+
+
+def test_every_cli_option_and_argument_has_help_and_no_internal_type_label():
+    commands = all_commands()
+    assert {" ".join(p) for p, _ in commands} >= {"run", "sweep", "report", "proxy train", "proxy search", "check"}
+    for path, cmd in commands:
+        for param in cmd.params:
+            assert getattr(param, "help", None), f"archgym {' '.join(path)}: {param.name} has no help text"
+        res = CliRunner().invoke(app, [*path, "--help"])
+        assert res.exit_code == 0, res.output
+        for label in ("<bool>", "<list[", "<Path", "<Optional"):
+            assert label not in res.output, f"archgym {' '.join(path)} --help shows {label}"

@@ -6,6 +6,7 @@ subprocesses see (through ``PYTHONPATH``), so the shared venv is never modified,
 """
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -24,9 +25,34 @@ runner = CliRunner()
 NAME = "ScaffoldProbe"
 ENV_ID = "scaffold_probe/ScaffoldProbe-v0"
 EXPECTED = ["pyproject.toml", "README.md", "archgym_scaffold_probe/__init__.py",
-            "archgym_scaffold_probe/simulator.py", "tests/test_scaffold_probe.py"]
+            "archgym_scaffold_probe/simulator.py", "tests/test_scaffold_probe.py", "tests/test_example_model.py"]
 # Runs the real CLI app in a subprocess.
 CLI_SHIM = "import archgym_lite.cli as c; c.app(prog_name='archgym')"
+
+
+# A different model with the scaffold's entry point (make_env) but its own parameters and metrics.
+OWN_MODEL = textwrap.dedent('''
+    """My own model: a toy register file, replacing the example roofline model."""
+    import numpy as np
+    from archgym_lite import CategoricalParam, DesignEnv, DesignSpace, IntParam, Metric, Simulator
+
+
+    class ScaffoldProbeSimulator(Simulator):
+        def __init__(self):
+            self.space = DesignSpace([IntParam("ports", 1, 8, description="read ports"),
+                                      CategoricalParam("cell", ["sram", "latch"], description="storage cell")])
+            self.metrics = (Metric("access_ns", "ns", True, "access time"), Metric("area_mm2", "mm^2", True, "area"))
+
+        def _evaluate_batch(self, columns):
+            ports = columns["ports"].astype(float)
+            latch = columns["cell"] == "latch"
+            return {"access_ns": 0.2 + 0.05 * ports - 0.05 * latch, "area_mm2": 0.01 * ports**2 * (1 + latch)}
+
+
+    def make_env(objective=None, env_id="scaffold_probe/ScaffoldProbe-v0", **env_kwargs):
+        return DesignEnv.build(ScaffoldProbeSimulator(), objective, {"targets": {"access_ns": 0.3, "area_mm2": 0.05}},
+                               env_id=env_id, **env_kwargs)
+''')
 
 
 def test_names_derived_from_name():
@@ -138,8 +164,35 @@ def test_scaffolded_plugin_installs_lists_checks_and_sweeps(tmp_path):
     assert len(df) == 12 and set(df["env_id"]) == {ENV_ID} and sorted(set(df["seed"])) == [0, 1]
     assert df["m_latency_us"].gt(0).all() and df["m_utilization"].between(0, 1).all()
 
-    # the generated test file passes too (it uses archgym_lite.plugins.checks)
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    # the generated tests pass: 3 contract tests (conformance kit) + 2 of the example model's formulas
+    def plugin_tests():
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+    tests = plugin_tests()
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "4 passed" in tests.stdout
+    assert "5 passed" in tests.stdout
+
+    # as the tutorial says: replace the example model with your own, delete the example's tests; the
+    # contract tests still pass on the new model
+    (site / "archgym_scaffold_probe" / "simulator.py").write_text(OWN_MODEL)
+    (root / "tests" / "test_example_model.py").unlink()
+    tests = plugin_tests()
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "3 passed" in tests.stdout
+
+
+def test_editable_install_builds_offline(tmp_path):
+    """`pip install -e DIR` (the README's plugin install) needs hatchling's editable hook and `editables`."""
+    root = tmp_path / "pkg"
+    scaffold_plugin(NAME, root)
+    code = ("import sys, hatchling.build as b; print(b.get_requires_for_build_editable()); "
+            "print(b.build_editable(sys.argv[1]))")
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "dist")], cwd=root, capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    requires = eval(res.stdout.splitlines()[0])  # a printed list of requirement strings
+    for req in requires:  # every build requirement of an editable install is importable offline
+        __import__(re.match(r"[A-Za-z0-9_.-]+", req).group(0).replace("-", "_"))
+    wheel = tmp_path / "dist" / res.stdout.splitlines()[1].strip()
+    assert wheel.name.startswith("archgym_scaffold_probe-") and wheel.suffix == ".whl" and wheel.is_file()

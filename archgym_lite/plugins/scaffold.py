@@ -6,9 +6,10 @@ The generated package (for ``NAME = MyCache``)::
     README.md
     archgym_my_cache/__init__.py        # ENV_ID = "my_cache/MyCache-v0" and register()
     archgym_my_cache/simulator.py       # MyCacheSimulator (a roofline GEMM cost model) and make_env
-    tests/test_my_cache.py              # archgym_lite.plugins.checks.assert_env_conforms + model tests
+    tests/test_my_cache.py              # contract tests (conformance kit): valid for any model
+    tests/test_example_model.py         # the example model's formulas: delete with the example
 
-The templates live in ``archgym_lite/templates/plugin/*.tmpl`` and use :class:`string.Template`
+The templates live in ``archgym_lite/plugins/templates/plugin/*.tmpl`` and use :class:`string.Template`
 (``$name`` / ``${name}``) so that the braces of Python and TOML need no escaping.
 """
 
@@ -35,6 +36,7 @@ _FILES = (
     ("__init__.py.tmpl", "{package}/__init__.py"),
     ("simulator.py.tmpl", "{package}/simulator.py"),
     ("tests/test_module.py.tmpl", "tests/test_{module}.py"),
+    ("tests/test_example_model.py.tmpl", "tests/test_example_model.py"),
 )
 
 
