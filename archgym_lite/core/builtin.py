@@ -13,6 +13,8 @@ BUILTIN_ENVS = [
      "Trace-driven DDR4/LPDDR4 memory controller with DRAMSys knobs and DRAMPower-style energy"),
     ("archgym/DualBranch-v0", "simulators.dualbranch:make_env",
      "Dual-branch network mapped onto two heterogeneous sub-accelerators (NASAIC-style)"),
+    ("archgym/SoC-v0", "simulators.soc:make_env",
+     "AR/VR SoC (FARSI-exact): tasks on A53 cores or IPs, memories and buses, FARSI's budgets"),
 ]
 
 BUILTIN_AGENTS = [
