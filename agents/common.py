@@ -1,4 +1,4 @@
-"""Operators shared by the search agents: design keys, typed mutation, feature encodings.
+"""Operators shared by the search agents: design keys, typed mutation, feature encodings, reward scaling.
 
 Everything here works on :class:`~archgym_lite.core.space.DesignSpace` objects and plain design dicts, so every
 agent handles every parameter kind (int, pow2, int_list, categorical, real) the same way:
@@ -11,6 +11,7 @@ agent handles every parameter kind (int, pow2, int_list, categorical, real) the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
@@ -121,3 +122,29 @@ class FeatureEncoder:
     def encode(self, designs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """A list of designs → ``(n, dim)`` float matrix."""
         return self.encode_columns(self.space.columns(designs))
+
+
+class RewardScale:
+    """Normalised rewards from the first step: running mean and variance of a reward stream (exact averages for
+    the first ``1 / (1 - decay)`` rewards, exponentially weighted after), the newest reward included.
+
+    Args:
+        decay: Weight of the past once more than ``1 / (1 - decay)`` rewards were seen.
+        clip: Bound on the absolute normalised advantage.
+    """
+
+    def __init__(self, decay: float, clip: float) -> None:
+        self.decay, self.clip = decay, clip
+        self.n, self.mean, self.var = 0, 0.0, 0.0
+
+    def advantage(self, r: float) -> float:
+        """Add ``r`` to the statistics and return its normalised, clipped advantage."""
+        self.n += 1
+        w = max(1.0 / self.n, 1.0 - self.decay)  # 1/n: the exact mean and variance of the first rewards
+        delta = r - self.mean
+        self.mean += w * delta
+        self.var = (1.0 - w) * (self.var + w * delta * delta)
+        std = math.sqrt(self.var)
+        if std <= 1e-12:
+            return 0.0
+        return float(np.clip((r - self.mean) / std, -self.clip, self.clip))

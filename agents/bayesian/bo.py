@@ -1,156 +1,129 @@
-"""Bayesian optimisation: a scikit-learn Gaussian process with expected improvement.
+"""Bayesian optimisation on BoTorch/GPyTorch: a GP surrogate, batch log expected improvement, discrete candidates.
 
-* **Encoding** (:class:`~agents.common.FeatureEncoder`): ordered parameters → one feature in [0, 1] (level
-  index for discrete kinds, log/linear value for reals); categoricals → one-hot, so the kernel sees no
-  artificial order between choices.
-* **Surrogate:** ``Constant * Matern(nu=2.5, one length scale per feature) + White`` fitted by maximum
-  likelihood (``n_restarts`` restarts) on transformed, standardised rewards. Constraint penalties make raw
-  rewards heavy-tailed (one infeasible design can score -400 where feasible ones span [-1, 0]), which
-  flattens a GP everywhere else, so by default the rewards are first Gaussianised by rank
-  (``output_transform="copula"``: ``Phi^-1(rank / (n + 1))``, as in Salinas et al., 2020); ``"clip"``
-  instead raises rewards below ``median - IQR`` to that value, and ``"none"`` uses them raw.
-* **Acquisition:** expected improvement over the best reward, with margin ``xi`` times the reward spread,
-  maximised over a candidate set: ``n_candidates`` uniform random designs plus ``n_local`` mutations of the
-  five best designs so far (a local search that reaches the discrete neighbours of the incumbents).
-  Candidates are real designs, so every proposal is valid; already evaluated ones are dropped.
-* **Batches:** ``ask(n)`` picks ``n`` designs by the *kriging believer* heuristic: after each pick the GP is
-  refitted (same kernel hyperparameters) with the pick's predicted mean as a fake observation, which
-  shrinks the uncertainty around it so the next pick goes elsewhere.
+* **Surrogate:** a BoTorch :class:`~botorch.models.SingleTaskGP` (Matérn/RBF with BoTorch's dimension-scaled
+  length-scale prior) over the encoding of :mod:`agents.bayesian.models` — ordered parameters in [0, 1],
+  categoricals one-hot, or with ``categorical="mixed"`` a :class:`~botorch.models.MixedSingleTaskGP` with a
+  categorical kernel. Rewards are rank-Gaussianised first (``output_transform="copula"``) or only
+  standardised (``"standardize"``).
+* **Hyperparameters** are refitted every ``refit_every`` new observations (warm-started L-BFGS); between
+  refits the model is rebuilt on all data with the last hyperparameters.
+* **Acquisition:** Monte-Carlo ``qLogEI`` (Ament et al., 2023; the simulators are deterministic, so the best
+  observation is the incumbent) or ``qLogNEI``, over ``mc_samples`` quasi-random samples seeded from the
+  agent's seed. It is maximised over a pool of real designs (random ones, mutations of the five best and
+  every neighbour of the best; already evaluated ones dropped), so every proposal is valid for mixed
+  continuous/integer/categorical spaces.
+* **Batches:** ``ask(q)`` builds the batch greedily with BoTorch's ``optimize_acqf_discrete``: each pick is the
+  candidate with the highest joint ``q``-batch acquisition given the picks before it as pending points.
 * **Initial design:** the first ``n_init`` designs are distinct uniform random samples, asked as one batch.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
-from scipy.stats import norm, rankdata
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.gaussian_process import GaussianProcessRegressor
-from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
-from agents.common import FeatureEncoder, design_key, draw_unique, mutate_design
+from agents.bayesian.models import (
+    ScheduledGP,
+    TorchEncoder,
+    candidate_pool,
+    copula,
+    standardize,
+    torch_generator_seed,
+)
+from agents.common import design_key, draw_unique
 from archgym_lite.core.agent import Agent, AgentParams
 from archgym_lite.core.space import Design, DesignSpace
 
 N_INCUMBENTS = 5
 
 
-def expected_improvement(mu: np.ndarray, sigma: np.ndarray, best: float, xi: float) -> np.ndarray:
-    """Expected improvement of a maximisation problem over ``best`` (with margin ``xi``)."""
-    sigma = np.maximum(sigma, 1e-12)
-    z = (mu - best - xi) / sigma
-    return (mu - best - xi) * norm.cdf(z) + sigma * norm.pdf(z)
-
-
 class BayesianOptimization(Agent):
-    """Bayesian optimisation: Gaussian process + expected improvement, one-hot categoricals, batch ask."""
+    """Bayesian optimisation on BoTorch: GP + batch qLogEI over valid candidate designs, periodic refits."""
 
     name = "bo"
 
     class Params(AgentParams):
         n_init: int = Field(8, ge=1, description="random designs evaluated before the first model fit")
-        batch_size: int = Field(4, ge=1, description="designs per ask after the initial batch (kriging believer)")
-        n_candidates: int = Field(1000, ge=1, description="random candidate designs scored per pick")
+        batch_size: int = Field(4, ge=1, description="designs per ask after the initial batch (joint q-batch)")
+        acquisition: Literal["qLogEI", "qLogNEI"] = Field(
+            "qLogEI", description="batch acquisition: log expected improvement, or its noisy variant")
+        n_candidates: int = Field(1000, ge=1, description="uniform random candidate designs scored per ask")
         n_local: int = Field(250, ge=0, description="mutations of the best designs added to the candidates")
-        xi: float = Field(0.01, ge=0.0, description="EI margin, as a fraction of the reward standard deviation")
-        n_restarts: int = Field(2, ge=0, description="restarts of the kernel hyperparameter optimiser")
-        output_transform: Literal["copula", "clip", "none"] = Field(
-            "copula", description="reward transform before the GP fit: rank-Gaussianise, clip the low tail, none")
+        refit_every: int = Field(16, ge=1, description="new observations between GP hyperparameter fits")
+        mc_samples: int = Field(128, ge=8, description="quasi-Monte-Carlo samples of the acquisition function")
+        n_finalists: int = Field(128, ge=1, description="candidates with the best single-point LogEI that compete "
+                                                        "for the joint q-batch")
+        categorical: Literal["onehot", "mixed"] = Field(
+            "onehot", description="categoricals one-hot in one kernel, or a categorical kernel (MixedSingleTaskGP)")
+        output_transform: Literal["copula", "standardize"] = Field(
+            "copula", description="reward transform before a fit: rank-Gaussianise, or only standardise")
 
     def __init__(self, space: DesignSpace, seed: int | None = None, **params: Any) -> None:
         super().__init__(space, seed, **params)
-        self.encoder = FeatureEncoder(space)
-        self.X = np.zeros((0, self.encoder.dim))
-        self.y = np.zeros(0)
+        p = self.params
+        self.encoder = TorchEncoder(space, p.categorical)
+        self.gp = ScheduledGP(self.encoder.cat_dims, p.refit_every)
         self.designs: list[Design] = []
+        self.y = np.zeros(0)
         self._seen: set[tuple[Any, ...]] = set()
 
     def batch_size(self) -> int:
         remaining_init = self.params.n_init - len(self.y)
         return remaining_init if remaining_init > 0 else self.params.batch_size
 
-    # --- model ----------------------------------------------------------------------------------
     def _targets(self) -> np.ndarray:
-        """The rewards as the GP sees them (see ``output_transform``); order-preserving."""
-        y = self.y.copy()
-        if self.params.output_transform == "copula":
-            return norm.ppf(rankdata(y) / (len(y) + 1))
-        if self.params.output_transform == "clip" and len(y) >= 4:
-            q25, q50, q75 = np.percentile(y, [25, 50, 75])
-            return np.maximum(y, q50 - max(q75 - q25, 1e-9))
-        return y
+        return copula(self.y) if self.params.output_transform == "copula" else standardize(self.y)
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, kernel: Any = None) -> GaussianProcessRegressor:
-        optimise = kernel is None
-        if kernel is None:
-            kernel = (ConstantKernel(1.0, (1e-3, 1e3))
-                      * Matern(length_scale=np.full(X.shape[1], 0.5), length_scale_bounds=(1e-2, 1e2), nu=2.5)
-                      + WhiteKernel(1e-3, (1e-8, 1e-1)))
-        gp = GaussianProcessRegressor(kernel=kernel, normalize_y=True,
-                                      optimizer="fmin_l_bfgs_b" if optimise else None,
-                                      n_restarts_optimizer=self.params.n_restarts if optimise else 0,
-                                      random_state=int(self.rng.integers(2**31 - 1)))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            gp.fit(X, y)
-        return gp
+    def _random(self, n: int) -> list[Design]:
+        return [draw_unique(lambda: self.space.sample(self.rng), self.space, self._seen) for _ in range(n)]
 
-    def _candidates(self) -> list[Design]:
-        cands = self.space.sample_batch(self.rng, self.params.n_candidates)
-        if self.params.n_local and self.designs:
-            top = np.argsort(-self.y)[:N_INCUMBENTS]
-            prob = 1.0 / len(self.space)
-            for k in range(self.params.n_local):
-                base = self.designs[int(top[k % len(top)])]
-                cands.append(mutate_design(self.space, base, self.rng, prob, scale=0.1))
-        fresh, keys = [], set()
-        for d in cands:
-            key = design_key(self.space, d)
-            if key not in self._seen and key not in keys:
-                keys.add(key)
-                fresh.append(d)
-        return fresh
+    def acquisition(self, model: Any, X: Any, Y: Any) -> Any:
+        """The BoTorch acquisition function of ``model`` fitted on ``(X, Y)``."""
+        import torch
+        from botorch.acquisition import qLogExpectedImprovement, qLogNoisyExpectedImprovement
+        from botorch.sampling import SobolQMCNormalSampler
 
-    # --- ask / tell -----------------------------------------------------------------------------
+        sampler = SobolQMCNormalSampler(torch.Size([self.params.mc_samples]), seed=torch_generator_seed(self.rng))
+        if self.params.acquisition == "qLogNEI":
+            return qLogNoisyExpectedImprovement(model, X_baseline=X, sampler=sampler, prune_baseline=True)
+        return qLogExpectedImprovement(model, best_f=Y.max(), sampler=sampler)
+
     def ask(self, n: int = 1) -> list[Design]:
-        if len(self.y) < self.params.n_init or len(self.y) < 2:
-            return [draw_unique(lambda: self.space.sample(self.rng), self.space, self._seen) for _ in range(n)]
-        cands = self._candidates()
-        if not cands:  # every candidate was evaluated already (tiny space): fall back to random repeats
+        if len(self.y) < max(self.params.n_init, 2):
+            return self._random(n)
+        import torch
+        from botorch.optim import optimize_acqf_discrete
+
+        p = self.params
+        incumbents = [self.designs[i] for i in np.argsort(-self.y, kind="stable")[:N_INCUMBENTS]]
+        cands = candidate_pool(self.space, self.rng, incumbents, self._seen, p.n_candidates, p.n_local)
+        if not cands:  # every candidate was evaluated already (tiny space): random repeats
             return self.space.sample_batch(self.rng, n)
+        X = self.encoder.encode(self.designs)
+        Y = torch.as_tensor(self._targets(), dtype=X.dtype)
+        model = self.gp.model(X, Y)
         Xc = self.encoder.encode(cands)
-        X, y = self.X, self._targets()
-        gp = self._fit(X, y)
-        xi = self.params.xi * float(np.std(y))
-        out: list[Design] = []
-        available = np.ones(len(cands), dtype=bool)
-        for k in range(n):
-            if not available.any():
-                out.extend(self.space.sample_batch(self.rng, n - k))
-                break
-            mu, sigma = gp.predict(Xc, return_std=True)
-            ei = expected_improvement(mu, sigma, float(y.max()), xi)
-            ei[~available] = -np.inf
-            pick = int(np.argmax(ei))
-            available[pick] = False
-            out.append(cands[pick])
-            self._seen.add(design_key(self.space, cands[pick]))
-            if k + 1 < n:  # kriging believer: pretend the pick returned its predicted mean
-                X, y = np.vstack([X, Xc[pick : pick + 1]]), np.append(y, mu[pick])
-                gp = self._fit(X, y, kernel=gp.kernel_)
-        return out
+        keep = torch.arange(len(cands))
+        with torch.no_grad():
+            if len(cands) > p.n_finalists:  # analytic LogEI (one posterior per candidate) picks the finalists
+                from botorch.acquisition import LogExpectedImprovement
+
+                score = LogExpectedImprovement(model, best_f=Y.max())(Xc.unsqueeze(-2))
+                keep = torch.topk(score, p.n_finalists).indices
+            picked, _ = optimize_acqf_discrete(self.acquisition(model, X, Y), q=min(n, len(keep)),
+                                               choices=Xc[keep], unique=True)
+        out = [cands[int(keep[torch.nonzero((Xc[keep] == row).all(dim=-1))[0, 0]])] for row in picked]
+        for d in out:
+            self._seen.add(design_key(self.space, d))
+        return out + self._random(n - len(out))
 
     def tell(self, designs: Sequence[Design], rewards: np.ndarray, metrics: Mapping[str, np.ndarray]) -> None:
         rewards = np.asarray(rewards, dtype=float)
-        ok = np.isfinite(rewards)
-        kept = [dict(d) for d, good in zip(designs, ok, strict=True) if good]
-        for d in designs:
+        for d, r in zip(designs, rewards, strict=True):
             self._seen.add(design_key(self.space, d))
-        if kept:
-            self.X = np.vstack([self.X, self.encoder.encode(kept)])
-            self.y = np.append(self.y, rewards[ok])
-            self.designs.extend(kept)
+            if np.isfinite(r):
+                self.designs.append(dict(d))
+                self.y = np.append(self.y, r)

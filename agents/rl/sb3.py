@@ -19,6 +19,21 @@ Action encodings (wrappers below), all of which accept a ``"design"`` or ``"move
 Observations are the env's (normalised metrics of the last design) with the current design's position in
 [0, 1]^d appended, so the policy knows where it is. Networks are small (``net_arch``, default two layers of
 32) and torch runs single-threaded, so a trial of a few hundred steps takes seconds on a CPU.
+
+**Defaults for DSE budgets.** SB3's defaults are made for millions of steps; a design-space search has a few
+hundred. Left at ``None``, the schedule-like hyperparameters are set from the trial's budget so that every
+agent updates many times within it (:func:`budget_defaults`):
+
+* PPO collects rollouts of ``budget // 16`` steps (8 to 64; 16 updates of ``n_epochs = 10`` epochs in any
+  budget), A2C updates every ``budget // 32`` steps (4 to 16); both use a 10x larger learning rate (3e-3)
+  and normalised advantages;
+* DQN and SAC start learning and DQN updates its target network after ``budget // 8`` steps (8 to 64);
+* ``gamma`` is 0 on a ``"design"``-mode env, where a step's reward depends only on its own action (a
+  contextual bandit: a discounted return only adds the next designs' noise), and 0.9 for DQN's moves and on
+  ``"move"``-mode envs, where an action's value lies in where it leads;
+* PPO and A2C learn from rewards normalised from the first step (:class:`ScaledReward`, the running mean
+  and standard deviation of :class:`~agents.common.RewardScale`, clipped to ±5): a constraint penalty of
+  -400 next to feasible rewards in [-1, 1] otherwise swamps the value loss. The logged rewards are raw.
 """
 
 from __future__ import annotations
@@ -32,6 +47,7 @@ from gymnasium import spaces
 from pydantic import Field
 from stable_baselines3.common.callbacks import BaseCallback
 
+from agents.common import RewardScale
 from archgym_lite.core.agent import Agent, AgentParams
 from archgym_lite.core.space import Design, DesignSpace
 
@@ -148,6 +164,26 @@ class UnitBoxActions(PositionObservation):
         return np.rint(u * (self.target_nvec - 1)).astype(np.int64)
 
 
+class ScaledReward(gym.Wrapper):
+    """Hands the learner a normalised, clipped reward (:class:`~agents.common.RewardScale`); ``info`` keeps the
+    raw one as ``"raw_reward"`` (the env has already logged it)."""
+
+    def __init__(self, env: gym.Env, decay: float = 0.99, clip: float = 5.0) -> None:
+        super().__init__(env)
+        self.scale = RewardScale(decay, clip)
+
+    def step(self, action: Any):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        info = {**info, "raw_reward": float(reward)}
+        return obs, self.scale.advantage(float(reward)), terminated, truncated, info
+
+
+def budget_defaults(budget: int) -> dict[str, int]:
+    """Schedule-like hyperparameters scaled to a trial's budget (see the module docstring)."""
+    return {"ppo_n_steps": int(np.clip(budget // 16, 8, 64)), "a2c_n_steps": int(np.clip(budget // 32, 4, 16)),
+            "learning_starts": int(np.clip(budget // 8, 8, 64)), "target_update": int(np.clip(budget // 8, 8, 64))}
+
+
 # --- callback -----------------------------------------------------------------------------------
 
 
@@ -169,6 +205,7 @@ class EvaluationCallback(BaseCallback):
 
     def _on_step(self) -> bool:
         for info, reward in zip(self.locals["infos"], np.asarray(self.locals["rewards"]).reshape(-1), strict=True):
+            reward = info.get("raw_reward", reward)
             design = dict(info["design"])
             self.evaluations.append((design, float(reward)))
             if reward > self.best_reward:
@@ -182,8 +219,9 @@ class EvaluationCallback(BaseCallback):
 class SB3Params(AgentParams):
     """Hyperparameters shared by every stable-baselines3 agent."""
 
-    learning_rate: float = Field(3e-4, gt=0.0, description="optimiser learning rate")
-    gamma: float = Field(0.9, ge=0.0, le=1.0, description="discount factor")
+    learning_rate: float = Field(3e-3, gt=0.0, description="optimiser learning rate (10x SB3's: few steps)")
+    gamma: float | None = Field(None, ge=0.0, le=1.0, description="discount factor (None: 0 on a design-mode "
+                                                                  "env, a bandit; 0.9 for moves)")
     net_arch: tuple[int, ...] = Field((32, 32), min_length=1, description="hidden layer sizes of every network")
 
 
@@ -204,6 +242,9 @@ class SB3Agent(Agent):
         self.model: Any = None
         self.callback: EvaluationCallback | None = None
 
+    #: Whether the learner sees normalised rewards (:class:`ScaledReward`).
+    scale_rewards: ClassVar[bool] = False
+
     def model_kwargs(self, budget: int) -> dict[str, Any]:
         """Algorithm-specific keyword arguments of the SB3 constructor."""
         return {}
@@ -211,6 +252,10 @@ class SB3Agent(Agent):
     def make_wrapper(self, env: gym.Env) -> gym.Env:
         """The env as the algorithm sees it (:attr:`wrapper` around ``env``)."""
         return self.wrapper(env)
+
+    def default_gamma(self, env: gym.Env) -> float:
+        """``gamma`` when not given: 0 for full-design actions on a design-mode env, else 0.9."""
+        return 0.0 if env.unwrapped.action_mode == "design" and self.wrapper is not MoveActions else 0.9
 
     def learn(self, env: gym.Env, budget: int) -> None:
         """Train on ``env`` for exactly ``budget`` steps (each step is one logged evaluation)."""
@@ -220,7 +265,11 @@ class SB3Agent(Agent):
         torch.set_num_threads(1)
         p = self.params
         algo = getattr(stable_baselines3, self.algorithm)
-        self.model = algo("MlpPolicy", self.make_wrapper(env), learning_rate=p.learning_rate, gamma=p.gamma,
+        wrapped = self.make_wrapper(env)
+        if self.scale_rewards:
+            wrapped = ScaledReward(wrapped)
+        gamma = p.gamma if p.gamma is not None else self.default_gamma(env)
+        self.model = algo("MlpPolicy", wrapped, learning_rate=p.learning_rate, gamma=gamma,
                           policy_kwargs={"net_arch": list(p.net_arch)}, seed=self.seed, device="cpu", verbose=0,
                           **self.model_kwargs(budget))
         self.callback = EvaluationCallback(budget)
@@ -239,17 +288,19 @@ class PPOAgent(SB3Agent):
 
     name = "ppo"
     algorithm = "PPO"
+    scale_rewards = True
 
     class Params(SB3Params):
-        n_steps: int = Field(32, ge=2, description="env steps per rollout")
-        batch_size: int = Field(32, ge=2, description="minibatch size")
-        n_epochs: int = Field(4, ge=1, description="optimisation epochs per rollout")
+        n_steps: int | None = Field(None, ge=2, description="env steps per rollout (None: budget // 16, 8 to 64)")
+        batch_size: int | None = Field(None, ge=2, description="minibatch size (None: half a rollout)")
+        n_epochs: int = Field(10, ge=1, description="optimisation epochs per rollout")
         ent_coef: float = Field(0.01, ge=0.0, description="entropy bonus coefficient")
 
     def model_kwargs(self, budget: int) -> dict[str, Any]:
         p = self.params
-        return {"n_steps": p.n_steps, "batch_size": min(p.batch_size, p.n_steps), "n_epochs": p.n_epochs,
-                "ent_coef": p.ent_coef}
+        n_steps = p.n_steps or budget_defaults(budget)["ppo_n_steps"]
+        batch = min(p.batch_size or max(n_steps // 2, 2), n_steps)
+        return {"n_steps": n_steps, "batch_size": batch, "n_epochs": p.n_epochs, "ent_coef": p.ent_coef}
 
 
 class A2CAgent(SB3Agent):
@@ -257,14 +308,15 @@ class A2CAgent(SB3Agent):
 
     name = "a2c"
     algorithm = "A2C"
+    scale_rewards = True
 
     class Params(SB3Params):
-        learning_rate: float = Field(7e-4, gt=0.0, description="optimiser learning rate")
-        n_steps: int = Field(8, ge=1, description="env steps per update")
+        n_steps: int | None = Field(None, ge=1, description="env steps per update (None: budget // 32, 4 to 16)")
         ent_coef: float = Field(0.01, ge=0.0, description="entropy bonus coefficient")
 
     def model_kwargs(self, budget: int) -> dict[str, Any]:
-        return {"n_steps": self.params.n_steps, "ent_coef": self.params.ent_coef}
+        return {"n_steps": self.params.n_steps or budget_defaults(budget)["a2c_n_steps"],
+                "ent_coef": self.params.ent_coef, "normalize_advantage": True}
 
 
 class DQNAgent(SB3Agent):
@@ -277,9 +329,11 @@ class DQNAgent(SB3Agent):
     class Params(SB3Params):
         learning_rate: float = Field(1e-3, gt=0.0, description="optimiser learning rate")
         buffer_size: int = Field(10_000, ge=1, description="replay buffer size")
-        learning_starts: int = Field(32, ge=0, description="random steps before learning starts")
+        learning_starts: int | None = Field(None, ge=0, description="random steps before learning starts "
+                                                                    "(None: budget // 8, 8 to 64)")
         batch_size: int = Field(32, ge=1, description="minibatch size")
-        target_update_interval: int = Field(64, ge=1, description="steps between target network updates")
+        target_update_interval: int | None = Field(None, ge=1, description="steps between target network "
+                                                                           "updates (None: budget // 8, 8 to 64)")
         exploration_fraction: float = Field(0.5, gt=0.0, le=1.0,
                                             description="fraction of the budget over which epsilon decays")
         exploration_final_eps: float = Field(0.05, ge=0.0, le=1.0, description="final epsilon")
@@ -291,8 +345,11 @@ class DQNAgent(SB3Agent):
 
     def model_kwargs(self, budget: int) -> dict[str, Any]:
         p = self.params
-        return {"buffer_size": p.buffer_size, "learning_starts": p.learning_starts, "batch_size": p.batch_size,
-                "train_freq": 1, "gradient_steps": 1, "target_update_interval": p.target_update_interval,
+        auto = budget_defaults(budget)
+        starts = p.learning_starts if p.learning_starts is not None else auto["learning_starts"]
+        return {"buffer_size": p.buffer_size, "learning_starts": starts, "batch_size": p.batch_size,
+                "train_freq": 1, "gradient_steps": 1,
+                "target_update_interval": p.target_update_interval or auto["target_update"],
                 "exploration_fraction": p.exploration_fraction, "exploration_final_eps": p.exploration_final_eps}
 
 
@@ -306,11 +363,13 @@ class SACAgent(SB3Agent):
     class Params(SB3Params):
         learning_rate: float = Field(1e-3, gt=0.0, description="optimiser learning rate")
         buffer_size: int = Field(10_000, ge=1, description="replay buffer size")
-        learning_starts: int = Field(32, ge=0, description="random steps before learning starts")
+        learning_starts: int | None = Field(None, ge=0, description="random steps before learning starts "
+                                                                    "(None: budget // 8, 8 to 64)")
         batch_size: int = Field(32, ge=1, description="minibatch size")
         ent_coef: Literal["auto"] | float = Field("auto", description="entropy coefficient ('auto': learned)")
 
     def model_kwargs(self, budget: int) -> dict[str, Any]:
         p = self.params
-        return {"buffer_size": p.buffer_size, "learning_starts": p.learning_starts, "batch_size": p.batch_size,
+        starts = p.learning_starts if p.learning_starts is not None else budget_defaults(budget)["learning_starts"]
+        return {"buffer_size": p.buffer_size, "learning_starts": starts, "batch_size": p.batch_size,
                 "train_freq": 1, "gradient_steps": 1, "ent_coef": p.ent_coef}

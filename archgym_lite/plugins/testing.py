@@ -19,7 +19,10 @@ or, one pytest item per check::
 
 The checks cover both agent styles: ask/tell agents are driven by a strict copy of the run loop (every
 ``ask(k)`` must return between 1 and ``k`` valid designs), and ``uses_env`` agents get a
-:class:`~archgym_lite.core.env.DesignEnv` whose steps are counted and logged. The problems are closed-form
+:class:`~archgym_lite.core.env.DesignEnv` whose steps are counted and logged. Like the run loop, the driver
+hands an agent that has a ``set_objective(objective)`` method the objective first (multi-objective agents
+read the traded metrics' gains from it); :func:`check_multi_objective` runs every agent under an objective
+that trades two metrics with a constraint. The problems are closed-form
 (:class:`ConformanceSimulator`), so a check takes well under a second for search agents.
 """
 
@@ -54,6 +57,7 @@ __all__ = [
     "ConformanceSimulator",
     "check_agent",
     "check_all_param_kinds",
+    "check_multi_objective",
     "check_reproducible",
     "check_respects_budget",
     "check_valid_designs",
@@ -132,10 +136,16 @@ class ConformanceSimulator(Simulator):
         return {"cost": cost, "area": area}
 
 
-def conformance_env(space: DesignSpace | None = None, **env_kwargs: Any) -> DesignEnv:
-    """A :class:`DesignEnv` over :class:`ConformanceSimulator` (reward ``-log(cost)``, 0 at the optimum)."""
+#: The multi-objective form of the conformance objective: trade cost against area, area at most 0.8.
+TRADE_OBJECTIVE = {"targets": {"cost": 1.0, "area": 0.3}, "trade": ["cost", "area"],
+                   "reference": {"cost": 2.0, "area": 1.0}, "constraints": {"area": {"max": 0.8}}}
+
+
+def conformance_env(space: DesignSpace | None = None, *, trade: bool = False, **env_kwargs: Any) -> DesignEnv:
+    """A :class:`DesignEnv` over :class:`ConformanceSimulator`: reward ``-log(cost)``, 0 at the optimum, or with
+    ``trade`` the multi-objective :data:`TRADE_OBJECTIVE`."""
     sim = ConformanceSimulator(space)
-    objective = Objective.from_spec({"targets": {"cost": 1.0}}, sim.metrics)
+    objective = Objective.from_spec(TRADE_OBJECTIVE if trade else {"targets": {"cost": 1.0}}, sim.metrics)
     return DesignEnv(sim, objective, env_id="archgym-testing/Conformance-v0", **env_kwargs)
 
 
@@ -180,6 +190,8 @@ def run_agent(agent_cls: type[Agent], env: DesignEnv, budget: int, seed: int | N
                          seed=seed)
     agent = agent_cls(space, seed=seed, **dict(params or {}))
     label = _label(agent_cls)
+    if callable(getattr(agent, "set_objective", None)):
+        agent.set_objective(objective)
     if agent_cls.uses_env:
         env.logger = logger
         try:
@@ -305,11 +317,29 @@ def check_all_param_kinds(agent_cls: type[Agent], params: Mapping[str, Any] | No
                                      f"{exc}") from None
 
 
+def check_multi_objective(agent_cls: type[Agent], params: Mapping[str, Any] | None = None, *, budget: int = 23,
+                          seed: int = 0) -> None:
+    """Under an objective that trades two metrics with a constraint (:data:`TRADE_OBJECTIVE`), the agent makes
+    exactly ``budget`` valid evaluations (multi-objective agents search the front; the others the reward)."""
+    env = conformance_env(trade=True)
+    designs = run_agent(agent_cls, env, budget, seed, params)
+    if len(designs) != budget:
+        raise AssertionError(f"{_label(agent_cls)} under a multi-objective objective: made {len(designs)} "
+                             f"evaluations for a budget of {budget}")
+    for i, d in enumerate(designs):
+        try:
+            env.space.validate(d)
+        except DesignError as exc:
+            raise AssertionError(f"{_label(agent_cls)} under a multi-objective objective: evaluation #{i} is "
+                                 f"invalid: {exc}") from None
+
+
 ALL_CHECKS: tuple[Callable[..., None], ...] = (
     check_respects_budget,
     check_valid_designs,
     check_reproducible,
     check_all_param_kinds,
+    check_multi_objective,
 )
 
 

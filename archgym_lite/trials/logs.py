@@ -3,7 +3,12 @@
 Row schema (one row per evaluation)::
 
     run_id, trial_id, env_id, agent, agent_params (JSON), seed, step, p_<param>..., m_<metric>...,
-    reward, feasible, sim_time_s, wall_time_s, archgym_version
+    reward, feasible, cached, sim_time_s, wall_time_s, archgym_version
+
+``cached`` is true when the row repeats a design evaluated earlier in the trial and its metrics were looked up
+instead of simulated (the run loop's evaluation cache for deterministic simulators); such a row still counts
+as one evaluation of the budget, and its ``sim_time_s`` is 0. Logs written before the column existed lack it
+(read it as false).
 
 Rows are buffered in per-column lists and written once, when the trial closes, to a temporary file that is
 then renamed over the final name: a crash at any moment leaves either no file or a complete one. The
@@ -63,6 +68,7 @@ class TrialLogger:
         self._metrics = {m: [] for m in self.metric_names}
         self._reward: list[float] = []
         self._feasible: list[bool] = []
+        self._cached: list[bool] = []
         self._sim: list[float] = []
         self._wall: list[float] = []
         self._started = time.time()
@@ -89,28 +95,34 @@ class TrialLogger:
         return {n: col[i] for n, col in self._params.items()}
 
     def log(self, design: Mapping[str, Any], metrics: Mapping[str, float], reward: float, feasible: bool,
-            sim_time_s: float, wall_time_s: float) -> None:
-        """Append one evaluation."""
+            sim_time_s: float, wall_time_s: float, cached: bool = False) -> None:
+        """Append one evaluation (``cached``: its metrics were looked up, not simulated)."""
         for n, col in self._params.items():
             col.append(design[n])
         for m, col in self._metrics.items():
             col.append(metrics[m])
         self._reward.append(reward)
         self._feasible.append(feasible)
+        self._cached.append(bool(cached))
         self._sim.append(sim_time_s)
         self._wall.append(wall_time_s)
 
     def log_batch(self, columns: Mapping[str, np.ndarray], table: Mapping[str, np.ndarray], rewards: np.ndarray,
-                  feasible: np.ndarray, sim_time_s: float, wall_time_s: float) -> None:
-        """Append a batch; the batch's simulator and wall times are split evenly over its rows."""
+                  feasible: np.ndarray, sim_time_s: float, wall_time_s: float,
+                  cached: np.ndarray | None = None) -> None:
+        """Append a batch; the batch's simulator time is split evenly over its simulated (not ``cached``) rows and
+        its wall time over all rows."""
         n = len(rewards)
+        hit = np.zeros(n, dtype=bool) if cached is None else np.asarray(cached, dtype=bool)
+        n_sim = int(n - hit.sum())
         for name, col in self._params.items():
             col.extend(np.asarray(columns[name]).tolist())
         for m, col in self._metrics.items():
             col.extend(np.asarray(table[m], dtype=float).tolist())
         self._reward.extend(np.asarray(rewards, dtype=float).tolist())
         self._feasible.extend(np.asarray(feasible, dtype=bool).tolist())
-        self._sim.extend([sim_time_s / max(n, 1)] * n)
+        self._cached.extend(hit.tolist())
+        self._sim.extend(np.where(hit, 0.0, sim_time_s / max(n_sim, 1)).tolist())
         self._wall.extend([wall_time_s / max(n, 1)] * n)
 
     def table(self) -> pa.Table:
@@ -132,6 +144,7 @@ class TrialLogger:
             arrays[f"m_{m}"] = pa.array(self._metrics[m], pa.float64())
         arrays["reward"] = pa.array(self._reward, pa.float64())
         arrays["feasible"] = pa.array(self._feasible, pa.bool_())
+        arrays["cached"] = pa.array(self._cached, pa.bool_())
         arrays["sim_time_s"] = pa.array(self._sim, pa.float64())
         arrays["wall_time_s"] = pa.array(self._wall, pa.float64())
         arrays["archgym_version"] = pa.array([VERSION] * n, pa.string())

@@ -1,4 +1,11 @@
-"""`run_trial`: the one loop that drives any agent against any env for a budget of evaluations."""
+"""`run_trial`: the one loop that drives any agent against any env for a budget of evaluations.
+
+Every evaluation is logged; a design evaluated before in the trial is answered by the evaluation cache
+(:mod:`archgym_lite.trials.cache`) instead of the simulator, still counted and logged (``cached``). An agent
+that searches a front (it has a ``set_objective(objective)`` method, e.g. NSGA-II or qNEHVI) is handed the
+trial's objective before its first ``ask``. The summary reports the best reward, the number of distinct
+designs and the hypervolume of the objective's traded metrics (:meth:`Objective.hypervolume`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import numpy as np
 from archgym_lite.core.agent import Agent
 from archgym_lite.core.errors import ArchGymError, SpecError
 from archgym_lite.core.registry import agent_class, make
+from archgym_lite.trials.cache import CachedSimulator, EvaluationCache, FlaggingLogger
 from archgym_lite.trials.logs import MANIFEST_SUFFIX, TrialLogger
 from archgym_lite.utils.files import atomic_write_json, ensure_output_dir
 
@@ -43,13 +51,17 @@ class TrialResult:
     wall_time_s: float
     log_path: Path | None = None
     error: str | None = None
+    #: Distinct designs among the ``n_evals`` evaluations (repeats were looked up in the evaluation cache).
+    n_unique: int = 0
+    #: Hypervolume (nepers^k) of the feasible designs' gains in the objective's traded metrics.
+    hypervolume: float = float("nan")
 
 
 def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: str | Path | None = None,
               env_kwargs: Mapping[str, Any] | None = None, objective: Mapping[str, Any] | None = None,
               agent_params: Mapping[str, Any] | None = None, run_id: str = "", tid: str | None = None,
               raise_errors: bool = False, env_factory: Callable[..., Any] | None = None,
-              manifest: Mapping[str, Any] | None = None) -> TrialResult:
+              manifest: Mapping[str, Any] | None = None, cache: bool = True) -> TrialResult:
     """Run ``agent`` on ``env_id`` for ``budget`` evaluations and log every evaluation.
 
     Args:
@@ -67,6 +79,8 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
         env_factory: Builds the env as ``env_factory(env_id, objective=..., **env_kwargs)``; default
             :func:`~archgym_lite.core.registry.make` (a proxy search passes its proxy-backed factory).
         manifest: Extra JSON-able facts for the trial manifest.
+        cache: Answer repeated designs from the evaluation cache (never for a simulator that sets
+            ``deterministic = False``).
     """
     if budget < 1:
         raise SpecError(f"must be >= 1, got {budget}", "budget")
@@ -82,9 +96,12 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
         ensure_output_dir(out_dir, "out_dir")  # before any work, not after the trial
     t_start = time.perf_counter()
     logger: TrialLogger | None = None
+    evals: EvaluationCache | None = None
     try:
         env = (env_factory or make)(env_id, objective=objective, **env_kwargs)
-        sim, obj = env.simulator, env.objective
+        sim = env.simulator
+        evals = EvaluationCache(sim, cache)
+        obj = env.objective = _with_reference(env.objective, sim)
         logger = TrialLogger(out_dir or ".", tid, sim.space, sim.metric_names, run_id=run_id, env_id=env_id,
                              agent=agent, agent_params=agent_params, seed=seed,
                              manifest={"env_kwargs": env_kwargs, "objective": obj.to_spec(), "budget": budget,
@@ -92,13 +109,16 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
                                                     "lower_is_better": m.lower_is_better} for m in sim.metrics],
                                        **dict(manifest or {})})
         agent_obj: Agent = cls(sim.space, seed=seed, **agent_params)
+        if callable(getattr(agent_obj, "set_objective", None)):
+            agent_obj.set_objective(obj)
         if cls.uses_env:
-            env.logger = logger
+            env.simulator = CachedSimulator(evals)
+            env.logger = FlaggingLogger(logger, env.simulator)
             agent_obj.learn(env, budget)
             if len(logger) != budget:
                 raise RuntimeError(f"agent {agent!r} made {len(logger)} env steps, budget was {budget}")
         else:
-            _ask_tell_loop(agent_obj, sim, obj, budget, logger)
+            _ask_tell_loop(agent_obj, evals, obj, budget, logger)
         status, error = "completed", None
     except Exception as exc:
         if raise_errors or (logger is None and isinstance(exc, ArchGymError)):
@@ -115,8 +135,12 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
         write_failed_manifest(out_dir, tid, error or "", run_id=run_id, env_id=env_id, agent=agent,
                               agent_params=agent_params, seed=seed, env_kwargs=env_kwargs, budget=budget,
                               wall_time_s=wall)
+    hv = float("nan")
+    if logger is not None and len(logger):
+        logged = logger.table()
+        hv = obj.hypervolume({m: logged[f"m_{m}"].to_numpy() for m in sim.metric_names})
     return TrialResult(tid, status, len(rewards), float(rewards[best_i]) if best_i >= 0 else float("nan"),
-                       best_design, wall, path, error)
+                       best_design, wall, path, error, evals.n_unique if evals is not None else 0, hv)
 
 
 def write_failed_manifest(out_dir: str | Path, tid: str, error: str, **facts: Any) -> None:
@@ -125,8 +149,15 @@ def write_failed_manifest(out_dir: str | Path, tid: str, error: str, **facts: An
                       {"trial_id": tid, **facts, "status": "failed", "error": error, "n_rows": 0})
 
 
-def _ask_tell_loop(agent: Agent, sim: Any, obj: Any, budget: int, logger: TrialLogger) -> None:
-    space = sim.space
+def _with_reference(objective: Any, sim: Any) -> Any:
+    """The objective with its hypervolume reference point filled in from the space's default design."""
+    if len(objective.reference) == len(objective.trade_metrics):
+        return objective
+    return objective.with_reference(sim.evaluate(sim.space.default()))
+
+
+def _ask_tell_loop(agent: Agent, evals: EvaluationCache, obj: Any, budget: int, logger: TrialLogger) -> None:
+    space = evals.simulator.space
     done = 0
     while done < budget:
         t0 = time.perf_counter()
@@ -135,11 +166,9 @@ def _ask_tell_loop(agent: Agent, sim: Any, obj: Any, budget: int, logger: TrialL
         if not 1 <= len(designs) <= k:
             raise RuntimeError(f"agent {agent.name!r} proposed {len(designs)} designs when asked for {k}")
         cols = space.columns(designs)  # validates: an agent proposing an invalid design fails the trial
-        t_sim = time.perf_counter()
-        table = sim._evaluate_batch(cols)
-        sim_time = time.perf_counter() - t_sim
+        table, cached, sim_time = evals.evaluate_columns(cols)
         rewards = obj.reward_batch(table)
         feasible = obj.violation_batch(table) == 0.0
         agent.tell(space.rows(cols), rewards, table)
-        logger.log_batch(cols, table, rewards, feasible, sim_time, time.perf_counter() - t0)
+        logger.log_batch(cols, table, rewards, feasible, sim_time, time.perf_counter() - t0, cached)
         done += len(designs)
