@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from simulators.soc import SoCSimulator
-from simulators.soc import kernel as K
+from simulators.soc import layout as L
+from simulators.soc.accounting import windowed_power
 from simulators.soc.cacti import lookup
 
 DATA = Path(__file__).parent / "data"
@@ -65,16 +66,16 @@ def test_calibration_design_breakdown(ref):
     w = sim.workload
     for t, (start, end) in bd["task_times_s"].items():
         i = w.index[t]
-        assert run.tasks[i, K.T_LAUNCH] == pytest.approx(start, rel=1e-6, abs=1e-15), t
-        assert run.tasks[i, K.T_END] == pytest.approx(end, rel=1e-6, abs=1e-15), t
-    n_pe = K.N_CORES + len(w.tasks)
+        assert run.tasks[i, L.T_LAUNCH] == pytest.approx(start, rel=1e-6, abs=1e-15), t
+        assert run.tasks[i, L.T_END] == pytest.approx(end, rel=1e-6, abs=1e-15), t
+    n_pe = L.N_CORES + len(w.tasks)
     mem = bd["per_block"]["mem0"]
-    assert run.blocks[n_pe, K.B_PEAK] == mem["peak_live_bytes"]
-    assert run.blocks[n_pe, K.B_SIZE] == mem["cacti_size_bytes"]
-    assert rel(run.blocks[n_pe, K.B_ENERGY], mem["energy_J"]) <= 1e-6
+    assert run.blocks[n_pe, L.B_PEAK] == mem["peak_live_bytes"]
+    assert run.blocks[n_pe, L.B_SIZE] == mem["cacti_size_bytes"]
+    assert rel(run.blocks[n_pe, L.B_ENERGY], mem["energy_J"]) <= 1e-6
     pe_energy = sum(v["energy_J"] for v in bd["per_block"].values() if v["type"] == "pe")
-    assert rel(run.blocks[:n_pe, K.B_ENERGY].sum(), pe_energy) <= 1e-6
-    assert rel(run.blocks[:n_pe, K.B_AREA][run.blocks[:n_pe, K.B_EXISTS] > 0].sum(),
+    assert rel(run.blocks[:n_pe, L.B_ENERGY].sum(), pe_energy) <= 1e-6
+    assert rel(run.blocks[:n_pe, L.B_AREA][run.blocks[:n_pe, L.B_EXISTS] > 0].sum(),
                bd["area_by_block_type_mm2"]["pe"]) <= 1e-6
 
 
@@ -277,17 +278,17 @@ def test_single_kernel_energy_is_total_work():
     for t in w.real_tasks:
         d[f"{t.replace('_fxp_cloned', '')}_pe"] = "core0"
     run = sim.model.run(sim.model.encoder.row(d))
-    n_pe = K.N_CORES + len(w.tasks)
-    assert run.blocks[:n_pe, K.B_ENERGY].sum() == pytest.approx(2 * w.a53_cycles.sum() / 47019607843, rel=1e-12)
+    n_pe = L.N_CORES + len(w.tasks)
+    assert run.blocks[:n_pe, L.B_ENERGY].sum() == pytest.approx(2 * w.a53_cycles.sum() / 47019607843, rel=1e-12)
     reads, writes = np.zeros(2), np.zeros(2)
     for t in w.real_tasks:
         r, wr = _bytes(sim, d, t)
         reads += r
         writes += wr
     for m in range(2):
-        if run.blocks[n_pe + m, K.B_EXISTS]:
-            assert run.blocks[n_pe + m, K.B_READ] == pytest.approx(reads[m], rel=1e-12)
-            assert run.blocks[n_pe + m, K.B_WRITE] == pytest.approx(writes[m], rel=1e-12)
+        if run.blocks[n_pe + m, L.B_EXISTS]:
+            assert run.blocks[n_pe + m, L.B_READ] == pytest.approx(reads[m], rel=1e-12)
+            assert run.blocks[n_pe + m, L.B_WRITE] == pytest.approx(writes[m], rel=1e-12)
 
 
 def test_power_is_at_least_average_power():
@@ -312,11 +313,11 @@ def test_windowed_power_by_hand():
     energies = [0, 0, 4, 14, 3, 20, 5]
     phases = np.zeros((len(lengths), 6))
     phases[:, 0], phases[:, 1] = lengths, energies
-    assert K.windowed_power(phases, len(lengths)) == pytest.approx(18 / 0.011, rel=1e-12)
+    assert windowed_power(phases, len(lengths)) == pytest.approx(18 / 0.011, rel=1e-12)
     # no window closes: one window over everything
     phases = np.array([[0, 0], [0.001, 2.0], [0.002, 1.0]])
     phases = np.hstack([phases, np.zeros((3, 4))])
-    assert K.windowed_power(phases, 3) == pytest.approx(3.0 / 0.003, rel=1e-12)
+    assert windowed_power(phases, 3) == pytest.approx(3.0 / 0.003, rel=1e-12)
 
 
 def test_cacti_rows_and_interpolation():

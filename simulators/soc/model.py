@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from simulators.soc import kernel as K
+from simulators.soc import layout as L
 from simulators.soc.cacti import load_table
 from simulators.soc.database import Workload
 from simulators.soc.space import Encoder, soc_space
@@ -61,10 +62,10 @@ class SoCModel:
     def _arrays(w: Workload) -> tuple[np.ndarray, ...]:
         T = len(w.tasks)
         instr = w.instructions
-        kind = np.array([K.SOURCE if "souurce" in t else K.SINK if "siink" in t else K.OTHER_DUMMY if d else K.REAL
+        kind = np.array([L.SOURCE if "souurce" in t else L.SINK if "siink" in t else L.OTHER_DUMMY if d else L.REAL
                          for t, d in zip(w.tasks, w.is_dummy, strict=True)], dtype=np.int64)
-        real = np.cumsum(kind == K.REAL) - 1
-        real[kind != K.REAL] = -1
+        real = np.cumsum(kind == L.REAL) - 1
+        real[kind != L.REAL] = -1
         tf = np.zeros((T, 5))
         tf[:, 0] = instr
         tf[:, 1] = w.ip_cycles
@@ -85,7 +86,7 @@ class SoCModel:
             ch_ptr.append(len(ch_dst))
         lib = w.blocks
         consts = np.array([lib.a53_ipc * lib.a53_freq_hz, lib.a53_instr_per_j, lib.a53_area_mm2, lib.ip_freq_hz,
-                           lib.mem_freq_hz, lib.bus_freq_hz, float(any(k == K.OTHER_DUMMY for k in kind)),
+                           lib.mem_freq_hz, lib.bus_freq_hz, float(any(k == L.OTHER_DUMMY for k in kind)),
                            float(w.index[w.last_task])])
         i64 = np.int64
         return (kind, real, tf, np.array(par_ptr, i64), np.array(par_src, i64), np.array(par_f, float).reshape(-1, 2),
@@ -93,23 +94,23 @@ class SoCModel:
 
     def evaluate_row(self, row: np.ndarray) -> np.ndarray:
         """Metrics (``kernel.METRIC_NAMES`` order) of one encoded design."""
-        out = np.empty((1, K.N_METRICS))
+        out = np.empty((1, L.N_METRICS))
         _simulate_batch(*self.args, row.reshape(1, -1), out)
         return out[0]
 
     def evaluate_rows(self, rows: np.ndarray) -> np.ndarray:
         """Metrics of an ``(n, n_cols)`` design matrix, ``(n, N_METRICS)``."""
-        out = np.empty((rows.shape[0], K.N_METRICS))
+        out = np.empty((rows.shape[0], L.N_METRICS))
         _simulate_batch(*self.args, np.ascontiguousarray(rows, dtype=np.int64), out)
         return out
 
     def run(self, row: np.ndarray) -> RunDetail:
         """Simulate one encoded design and keep the per-task, per-phase and per-block detail."""
         T = len(self.workload.tasks)
-        metrics = np.empty(K.N_METRICS)
-        tasks = np.empty((T, K.N_TCOLS))
-        phases = np.empty((T + 2, 6))
-        blocks = np.empty((K.N_CORES + T + 4, K.N_BCOLS))
+        metrics = np.empty(L.N_METRICS)
+        tasks = np.empty((T, L.N_TCOLS))
+        phases = np.empty((T + 2, L.N_PCOLS))
+        blocks = np.empty((L.N_CORES + T + 4, L.N_BCOLS))
         info = np.empty(3, np.int64)
         _simulate(*self.args, np.asarray(row, dtype=np.int64), metrics, tasks, phases, blocks, info)
         n = int(info[0])

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from archgym_lite import DesignError
-from simulators.soc import kernel as K
+from simulators.soc import layout as L
 from simulators.soc.database import is_dummy
 from simulators.soc.space import CLOCK_MULTS, MEM_TYPES, task_stems
 
@@ -98,29 +98,29 @@ def to_neutral(sim: Any, design: Mapping[str, Any]) -> dict[str, Any]:
     w = sim.workload
     d = sim.space.validate(design)
     run = sim.model.run(sim.model.encoder.row(d))
-    n_pe = K.N_CORES + len(w.tasks)
-    exists = run.blocks[:, K.B_EXISTS] > 0
+    n_pe = L.N_CORES + len(w.tasks)
+    exists = run.blocks[:, L.B_EXISTS] > 0
     bus_id = {b: f"bus{i}" for i, b in enumerate(b for b in range(2) if exists[n_pe + 2 + b])}
     bl = w.blocks
     stems = task_stems(w)
     blocks: list[dict[str, Any]] = []
     pe_id: dict[str, str] = {}
     conn: list[list[str]] = []
-    for c in range(K.N_CORES):
+    for c in range(L.N_CORES):
         if exists[c]:
             pid = f"pe{len(pe_id)}"
             pe_id[f"core{c}"] = pid
             blocks.append({"id": pid, "type": "A53", "farsi_block": "A53_pe", "clock_hz": bl.a53_freq_hz})
-            conn.append([pid, bus_id[int(run.blocks[c, K.B_BUS])]])
+            conn.append([pid, bus_id[int(run.blocks[c, L.B_BUS])]])
     for i, t in enumerate(w.tasks):
-        if exists[K.N_CORES + i]:
+        if exists[L.N_CORES + i]:
             s = stems[t]
             pid = f"pe{len(pe_id)}"
             pe_id[t] = pid
             u, f = d[f"{s}_unroll"], d[f"{s}_clock"]
             blocks.append({"id": pid, "type": "IP", "task": t, "unroll": u, "freq_mult": f,
                            "farsi_block": f"{t}_IP0_{u}_{f}_pe", "clock_hz": bl.ip_freq_hz * f})
-            conn.append([pid, bus_id[int(run.blocks[K.N_CORES + i, K.B_BUS])]])
+            conn.append([pid, bus_id[int(run.blocks[L.N_CORES + i, L.B_BUS])]])
     mem_id: dict[int, str] = {}
     for m in range(2):
         if exists[n_pe + m]:
@@ -130,7 +130,7 @@ def to_neutral(sim: Any, design: Mapping[str, Any]) -> dict[str, Any]:
             blocks.append({"id": mid, "type": "memory", "kind": kind, "width_bytes": width, "freq_mult": f,
                            "farsi_block": f"{'GMEM' if kind == MEM_TYPES[0] else 'LMEM'}_{k}_{f}_mem",
                            "clock_hz": bl.mem_freq_hz * f, "peak_bandwidth_B_per_s": width * bl.mem_freq_hz * f})
-            conn.append([bus_id[int(run.blocks[n_pe + m, K.B_BUS])], mid])
+            conn.append([bus_id[int(run.blocks[n_pe + m, L.B_BUS])], mid])
     for b, bid in bus_id.items():
         width, f = d[f"bus{b}_width"], d[f"bus{b}_clock"]
         blocks.append({"id": bid, "type": "bus", "width_bytes": width, "freq_mult": f,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from simulators.soc import kernel as K
+from simulators.soc import layout as L
 from simulators.soc.database import is_dummy
 from simulators.soc.space import task_stems
 
@@ -18,11 +18,11 @@ def detail_frame(sim: Any, design: dict[str, Any]) -> Any:
     w = sim.workload
     run = sim.model.run(sim.model.encoder.row(design))
     latency = float(run.metrics[0])
-    n_pe = K.N_CORES + len(w.tasks)
+    n_pe = L.N_CORES + len(w.tasks)
     stems = task_stems(w)
     blk = run.blocks
-    bus_name = {b: f"bus{i}" for i, b in enumerate(b for b in range(2) if blk[n_pe + 2 + b, K.B_EXISTS])}
-    mem_name = {m: f"mem{i}" for i, m in enumerate(m for m in range(2) if blk[n_pe + m, K.B_EXISTS])}
+    bus_name = {b: f"bus{i}" for i, b in enumerate(b for b in range(2) if blk[n_pe + 2 + b, L.B_EXISTS])}
+    mem_name = {m: f"mem{i}" for i, m in enumerate(m for m in range(2) if blk[n_pe + m, L.B_EXISTS])}
     rows: list[dict[str, Any]] = []
     for i, t in enumerate(w.tasks):
         if is_dummy(t):
@@ -32,24 +32,24 @@ def detail_frame(sim: Any, design: dict[str, Any]) -> Any:
             pe = f"ip:{t}" if design[f"{s}_pe"] == "ip" else design[f"{s}_pe"]
             mem = mem_name[int(design[f"{s}_mem"][-1])]
         tt = run.tasks[i]
-        pe_row = K.N_CORES + i if pe.startswith("ip:") else int(pe[-1])
-        rows.append({"section": "task", "name": t, "pe": pe, "mem": mem, "bus": bus_name[int(blk[pe_row, K.B_BUS])],
-                     "launch_s": tt[K.T_LAUNCH],
-                     "start_s": tt[K.T_START], "end_s": tt[K.T_END], "wait_s": tt[K.T_START] - tt[K.T_LAUNCH],
-                     "busy_s": tt[K.T_BUSY], "read_bytes": tt[K.T_READ], "write_bytes": tt[K.T_WRITE],
-                     "energy_j": tt[K.T_ENERGY]})
+        pe_row = L.N_CORES + i if pe.startswith("ip:") else int(pe[-1])
+        rows.append({"section": "task", "name": t, "pe": pe, "mem": mem, "bus": bus_name[int(blk[pe_row, L.B_BUS])],
+                     "launch_s": tt[L.T_LAUNCH],
+                     "start_s": tt[L.T_START], "end_s": tt[L.T_END], "wait_s": tt[L.T_START] - tt[L.T_LAUNCH],
+                     "busy_s": tt[L.T_BUSY], "read_bytes": tt[L.T_READ], "write_bytes": tt[L.T_WRITE],
+                     "energy_j": tt[L.T_ENERGY]})
     peak_bw = {}
     for m in range(2):
         peak_bw[n_pe + m] = design[f"mem{m}_width"] * w.blocks.mem_freq_hz * design[f"mem{m}_clock"]
         peak_bw[n_pe + 2 + m] = design[f"bus{m}_width"] * w.blocks.bus_freq_hz * design[f"bus{m}_clock"]
     for r in range(n_pe + 4):
         b = blk[r]
-        if not b[K.B_EXISTS]:
+        if not b[L.B_EXISTS]:
             continue
-        if r < K.N_CORES:
+        if r < L.N_CORES:
             name, kind = f"core{r}", "A53"
         elif r < n_pe:
-            t = w.tasks[r - K.N_CORES]
+            t = w.tasks[r - L.N_CORES]
             name, kind = f"ip:{t}", f"IP u={design[stems[t] + '_unroll']} x{design[stems[t] + '_clock']}"
         elif r < n_pe + 2:
             m = r - n_pe
@@ -58,18 +58,18 @@ def detail_frame(sim: Any, design: dict[str, Any]) -> Any:
             bb = r - n_pe - 2
             name, kind = bus_name[bb], f"bus {design[f'bus{bb}_width']}B x{design[f'bus{bb}_clock']}"
         if r < n_pe:
-            util = b[K.B_BUSY] / latency if latency > 0 else np.nan
-            where = bus_name[int(b[K.B_BUS])]
+            util = b[L.B_BUSY] / latency if latency > 0 else np.nan
+            where = bus_name[int(b[L.B_BUS])]
         else:
-            util = max(b[K.B_READ], b[K.B_WRITE]) / (peak_bw[r] * latency) if latency > 0 else np.nan
-            where = bus_name[int(b[K.B_BUS])] if r < n_pe + 2 else ("bridged" if len(bus_name) == 2 else "")
+            util = max(b[L.B_READ], b[L.B_WRITE]) / (peak_bw[r] * latency) if latency > 0 else np.nan
+            where = bus_name[int(b[L.B_BUS])] if r < n_pe + 2 else ("bridged" if len(bus_name) == 2 else "")
         rows.append({"section": "block", "name": name, "kind": kind, "bus": where,
-                     "busy_s": b[K.B_BUSY] if r < n_pe else np.nan,
-                     "utilisation": util, "read_bytes": b[K.B_READ] if r >= n_pe else np.nan,
-                     "write_bytes": b[K.B_WRITE] if r >= n_pe else np.nan,
-                     "energy_j": b[K.B_ENERGY], "area_mm2": b[K.B_AREA],
-                     "peak_bytes": b[K.B_PEAK] if n_pe <= r < n_pe + 2 else np.nan,
-                     "cacti_bytes": b[K.B_SIZE] if n_pe <= r < n_pe + 2 else np.nan})
+                     "busy_s": b[L.B_BUSY] if r < n_pe else np.nan,
+                     "utilisation": util, "read_bytes": b[L.B_READ] if r >= n_pe else np.nan,
+                     "write_bytes": b[L.B_WRITE] if r >= n_pe else np.nan,
+                     "energy_j": b[L.B_ENERGY], "area_mm2": b[L.B_AREA],
+                     "peak_bytes": b[L.B_PEAK] if n_pe <= r < n_pe + 2 else np.nan,
+                     "cacti_bytes": b[L.B_SIZE] if n_pe <= r < n_pe + 2 else np.nan})
     cols = ["section", "name", "pe", "mem", "kind", "bus", "launch_s", "start_s", "end_s", "wait_s", "busy_s", "utilisation",
             "read_bytes", "write_bytes", "energy_j", "area_mm2", "peak_bytes", "cacti_bytes"]
     return pd.DataFrame(rows, columns=cols)

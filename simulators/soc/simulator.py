@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from archgym_lite import Metric, Simulator, SpecError
-from simulators.soc import kernel as K
+from simulators.soc import layout as L
 from simulators.soc.database import Workload, load_workload
 from simulators.soc.model import SoCModel
 from simulators.soc.space import agent_groups
@@ -26,7 +26,7 @@ METRICS = (
     Metric("n_cores", "", True, "A53 cores (core0 always exists: it runs the dummy source and sink tasks)"),
     Metric("n_ips", "", True, "task accelerators (IPs)"),
 )
-assert tuple(m.name for m in METRICS) == K.METRIC_NAMES
+assert tuple(m.name for m in METRICS) == L.METRIC_NAMES
 
 
 class SoCSimulator(Simulator):
@@ -56,7 +56,7 @@ class SoCSimulator(Simulator):
         self.space = self.model.space
         self.metrics = METRICS
         self.agent_groups = agent_groups(self.workload, self.space)
-        self._names = K.METRIC_NAMES
+        self._names = L.METRIC_NAMES
 
     def _evaluate(self, design: Mapping[str, Any]) -> dict[str, float]:
         out = self.model.evaluate_row(self.model.encoder.row(design))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from archgym_lite import CategoricalParam, DesignError, DesignSpace, IntListParam
-from simulators.soc import kernel as K
+from simulators.soc import layout as L
 from simulators.soc.database import Workload, param_stem
 
 PE_CHOICES = ("core0", "core1", "core2", "ip")
@@ -103,25 +103,25 @@ class Encoder:
 
     def __init__(self, workload: Workload, space: DesignSpace) -> None:
         n_real = len(workload.real_tasks)
-        g = n_real * K.TASK_COLS
-        self.n_cols = g + K.N_GLOBAL
+        g = n_real * L.TASK_COLS
+        self.n_cols = g + L.N_GLOBAL
         base = np.zeros(self.n_cols, dtype=np.int64)
         self._fields: list[tuple[int, str, dict[str, int] | None]] = []
         for r, s in enumerate(task_stems(workload).values()):
-            base[r * K.TASK_COLS + K.C_UNROLL] = base[r * K.TASK_COLS + K.C_CLOCK] = 1
-            for col, suffix in ((K.C_PE, "pe"), (K.C_UNROLL, "unroll"), (K.C_CLOCK, "clock"), (K.C_MEM, "mem"),
-                                (K.C_BUS, "bus")):
+            base[r * L.TASK_COLS + L.C_UNROLL] = base[r * L.TASK_COLS + L.C_CLOCK] = 1
+            for col, suffix in ((L.C_PE, "pe"), (L.C_UNROLL, "unroll"), (L.C_CLOCK, "clock"), (L.C_MEM, "mem"),
+                                (L.C_BUS, "bus")):
                 if f"{s}_{suffix}" in space:
-                    self._add(space, r * K.TASK_COLS + col, f"{s}_{suffix}")
+                    self._add(space, r * L.TASK_COLS + col, f"{s}_{suffix}")
         for c in range(3):
-            self._add(space, g + K.G_CORE_BUS + c, f"core{c}_bus")
+            self._add(space, g + L.G_CORE_BUS + c, f"core{c}_bus")
         for m in range(2):
-            self._add(space, g + K.G_MEM_KIND + m, f"mem{m}_type")
-            self._add(space, g + K.G_MEM_WIDTH + m, f"mem{m}_width")
-            self._add(space, g + K.G_MEM_CLOCK + m, f"mem{m}_clock")
-            self._add(space, g + K.G_BUS_WIDTH + m, f"bus{m}_width")
-            self._add(space, g + K.G_BUS_CLOCK + m, f"bus{m}_clock")
-        self._add(space, g + K.G_MEM1_BUS, "mem1_bus")
+            self._add(space, g + L.G_MEM_KIND + m, f"mem{m}_type")
+            self._add(space, g + L.G_MEM_WIDTH + m, f"mem{m}_width")
+            self._add(space, g + L.G_MEM_CLOCK + m, f"mem{m}_clock")
+            self._add(space, g + L.G_BUS_WIDTH + m, f"bus{m}_width")
+            self._add(space, g + L.G_BUS_CLOCK + m, f"bus{m}_clock")
+        self._add(space, g + L.G_MEM1_BUS, "mem1_bus")
         self.base = base
         self.space = space
 
