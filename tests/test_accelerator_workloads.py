@@ -17,16 +17,48 @@ from simulators.accelerator import (
     mobilenet_v2,
     read_scalesim_cfg,
     resnet18,
+    resnet18_scalesim,
 )
 
 
-def test_resnet18_is_scalesims_topology():
-    wl = resnet18()
+def test_resnet18_scalesim_is_scalesims_topology():
+    wl = resnet18_scalesim()
     assert len(wl.layers) == 21
     conv1 = wl.layers[0]
     assert (conv1.ofmap_h, conv1.ofmap_w) == (110, 110)  # ceil((224 - 7 + 2) / 2), no padding
     assert conv1.macs == 110 * 110 * 7 * 7 * 3 * 64
     assert wl.layers[-1].macs == 512 * 1000
+    assert all(layer.pad == (0, 0, 0, 0) for layer in wl.layers)
+
+
+def test_resnet18_is_padded_as_published():
+    wl = resnet18()
+    # He et al. 2016 / torchvision: conv1 7x7/2 pad 3 -> 112 (max-pool to 56 not modelled), 3x3 pad 1, 1x1/2 pad 0
+    sizes = {layer.name: layer.ofmap_h for layer in wl.layers}
+    assert sizes["Conv1"] == 112
+    assert [sizes[n] for n in ("CBa2a_1", "CBa3a_1", "CBa3s", "CBa4a_1", "CBa5a_2", "CBa5s")] == [56, 28, 28, 14, 7, 7]
+    # MACs by hand: conv1 112^2*147*64; stage 1 4 x 56^2*576*64; stages 2-4 each: strided 3x3 + 3 x 3x3 + 1x1
+    stage = [(28, 64, 128), (14, 128, 256), (7, 256, 512)]
+    macs = 112 * 112 * 147 * 64 + 4 * 56 * 56 * 576 * 64 + 512 * 1000
+    macs += sum(e * e * (9 * cin * m + 3 * 9 * m * m + cin * m) for e, cin, m in stage)
+    assert wl.macs == macs
+    assert round(wl.macs / 1e9, 2) == 1.81  # He et al. Table 1: 1.8 G multiply-adds; torchvision lists 1.81
+    conv1 = wl.layers[0]
+    assert (conv1.ifmap_h, conv1.pad) == (229, (3, 2, 3, 2)) and conv1.real_ifmap_words == 224 * 224 * 3
+
+
+def test_conv_padding_matches_pytorch_output_sizes():
+    for size, k, s, p in [(224, 7, 2, 3), (56, 3, 2, 1), (56, 1, 2, 0), (7, 3, 1, 1), (113, 3, 2, 1), (15, 5, 3, 2)]:
+        layer = Layer.conv("x", size, size, k, 4, 8, s, p)
+        assert layer.ofmap_h == (size + 2 * p - k) // s + 1  # torch.nn.Conv2d output size
+        assert layer.pad[0] == p and layer.pad[1] <= p
+
+
+def test_padding_attribute_is_validated():
+    with pytest.raises(SpecError, match="pad"):
+        Layer("x", 8, 8, 3, 3, 1, 1, pad=(1, 1, -1, 0))
+    with pytest.raises(SpecError, match="no real input"):
+        Layer("x", 4, 4, 3, 3, 1, 1, pad=(2, 2, 0, 0))
 
 
 def test_mobilenet_v2_matches_the_paper():
@@ -63,7 +95,7 @@ def test_topology_csv_in_scalesim_format(tmp_path):
     assert wl.name == "net"
     assert [layer.name for layer in wl.layers] == ["Conv1", "CBa3s", "FC6"]
     assert wl.layers[1] == Layer("CBa3s", 56, 56, 1, 1, 64, 128, 2, 2)
-    assert wl.layers[0] == resnet18().layers[0]
+    assert wl.layers[0] == resnet18_scalesim().layers[0]
 
 
 def test_depthwise_rows_follow_scalesim(tmp_path):
@@ -149,11 +181,14 @@ UseRamulatorTrace: False
 def test_read_scalesim_cfg(tmp_path):
     p = tmp_path / "google.cfg"
     p.write_text(SCALESIM_CFG)
-    d = read_scalesim_cfg(p, clock_mhz=800)
+    d = read_scalesim_cfg(p, clock_mhz=800, dram="LPDDR4-3200-x32")
     assert d == {"array_rows": 128, "array_cols": 64, "dataflow": "WS", "ifmap_sram_kib": 1024,
-                 "filter_sram_kib": 512, "ofmap_sram_kib": 256, "dram_bw": 32, "word_bytes": 1, "clock_mhz": 800}
-    p.write_text(SCALESIM_CFG.replace("USER", "CALC"))
-    assert read_scalesim_cfg(p, dram_bw=64)["dram_bw"] == 64
+                 "filter_sram_kib": 512, "ofmap_sram_kib": 256, "dram": "LPDDR4-3200-x32", "clock_mhz": 800}
+    space = AcceleratorSimulator().space
+    d = read_scalesim_cfg(p)
+    assert (d["dram"], d["clock_mhz"]) == (space["dram"].default, space["clock_mhz"].default)
+    with pytest.raises(DesignError, match="clock_mhz"):
+        read_scalesim_cfg(p, clock_mhz=700)
     p.write_text(SCALESIM_CFG.replace("ArrayWidth:     64", "ArrayWidth:     48"))
     with pytest.raises(DesignError, match=r"google.cfg.*array_cols"):
         read_scalesim_cfg(p)

@@ -4,10 +4,13 @@ Every expected number below is computed by hand in the comments: per-layer compu
 formulas (shared README section 1), the double-buffer stall rule of the accelerator model
 (``fill = ceil(in_bytes / (folds * bw))``, ``cycles = fill + max(compute, ceil(all_bytes / bw) - fill)``), the
 RS formula documented in ``simulators/dualbranch/templates.py`` and the critical path documented in
-``simulators/dualbranch/model.py``.
+``simulators/dualbranch/model.py``. The tiny system runs two DDR4-2400 channels (38.4 GB/s) at 600 MHz:
+exactly 64 bytes per cycle.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -17,6 +20,9 @@ import archgym_lite
 from archgym_lite import SpecError, TraceError
 from archgym_lite.core.multiagent import parallel_env
 from archgym_lite.plugins.checks import assert_env_conforms
+from simulators.accelerator.calibration import LAYOUT_FACTOR
+from simulators.accelerator.dram_interface import get_interface
+from simulators.accelerator.sram_table import TABLE_PATH
 from simulators.accelerator.workloads import Layer
 from simulators.dualbranch import (
     NETWORKS,
@@ -46,8 +52,11 @@ DESIGN = {"acc1_template": "WS", "acc1_rows": 8, "acc1_cols": 8, "acc1_ifmap_kib
           "acc2_filter_kib": 64, "acc2_ofmap_kib": 64, "bw_share_acc1": 4, "fusion_on": "acc1"}
 
 
+SYSTEM = {"dram": "DDR4-2400-x128", "clock_mhz": 600.0}  # 38.4 GB/s / 600 MHz = 64 B/cycle
+
+
 def tiny_sim(**kw) -> DualBranchSimulator:
-    return DualBranchSimulator(TINY, **{"dram_bw": 64, "pe_budget": 4096, "area_budget_mm2": 100.0, **kw})
+    return DualBranchSimulator(TINY, **{**SYSTEM, "pe_budget": 4096, "area_budget_mm2": 100.0, **kw})
 
 
 def test_critical_path_fusion_on_acc1_by_hand():
@@ -68,7 +77,7 @@ def test_critical_path_fusion_on_acc1_by_hand():
     assert m["fusion_cycles"] == 78
     assert m["transfer_cycles"] == 253 - 169 - 78
     assert m["transfer_bytes"] == 64 + 32
-    assert m["latency_s"] == pytest.approx(253 / 800e6)
+    assert m["latency_s"] == pytest.approx(253 / 600e6)
 
 
 def test_critical_path_fusion_on_acc2_by_hand():
@@ -123,16 +132,29 @@ def test_budget_violations():
     m = tiny_sim(area_budget_mm2=1000.0).evaluate(big)
     assert m["pe_count"] == 16400
     assert m["budget_violation"] == pytest.approx(3.00390625, rel=1e-12)
-    # area: 32 int8 PEs * 318 um^2 + 6 SRAMs * 16 KiB * (8192 * 0.346 / 0.5) um^2 = 0.554386944 mm^2
+    # area: layout factor x (32 int8 PEs of 282 + 137 + 58 x 4.522 um^2 + six 16 KiB CACTI macros) + the PHY of
+    # two DDR4 channels
+    rows = json.loads(TABLE_PATH.read_text())["rows"]
+    kib16 = next(r["area_mm2"] for r in rows if r["size_bytes"] == 16384 and r["block_bytes"] == 64)
+    expected = LAYOUT_FACTOR * (32 * (282 + 137 + 58 * 4.522) * 1e-6 + 6 * kib16) \
+        + get_interface("DDR4-2400-x128").phy_area_mm2
     small = {**DESIGN, "acc1_rows": 4, "acc1_cols": 4, "acc2_rows": 4, "acc2_cols": 4,
              **{f"acc{i}_{op}_kib": 16 for i in (1, 2) for op in ("ifmap", "filter", "ofmap")}}
-    m = tiny_sim(area_budget_mm2=0.5).evaluate(small)
-    assert m["area_mm2"] == pytest.approx(0.554386944, rel=1e-12)
-    assert m["budget_violation"] == pytest.approx(0.554386944 / 0.5 - 1, rel=1e-9)
-    assert tiny_sim(area_budget_mm2=0.6).evaluate(small)["budget_violation"] == 0.0
-    env = make_env(TINY, dram_bw=64, area_budget_mm2=1000.0)
+    m = tiny_sim(area_budget_mm2=6.0).evaluate(small)
+    assert m["area_mm2"] == pytest.approx(expected, rel=1e-12)
+    assert m["budget_violation"] == pytest.approx(expected / 6.0 - 1, rel=1e-9)
+    assert tiny_sim(area_budget_mm2=expected * 1.01).evaluate(small)["budget_violation"] == 0.0
+    env = make_env(TINY, **SYSTEM, area_budget_mm2=1000.0)
     assert not env.objective.feasible(env.simulator.evaluate(big))
     assert env.objective.feasible(env.simulator.evaluate(small))
+
+
+def test_rs_pe_carries_scratchpads():
+    # an RS PE adds Eyeriss's register scratchpads and a 0.5 KiB filter scratchpad macro: more area, more energy
+    # per MAC, same DRAM traffic rules
+    ws, rs = tiny_sim().evaluate(DESIGN), tiny_sim().evaluate({**DESIGN, "acc2_template": "RS"})
+    assert rs["acc2_area_mm2"] > ws["acc2_area_mm2"]
+    assert rs["acc1_area_mm2"] == ws["acc1_area_mm2"]
 
 
 @pytest.mark.parametrize("network", list(NETWORKS))
@@ -191,7 +213,7 @@ def test_yaml_network_matches_python_definition(tmp_path):
     (tmp_path / "b.csv").write_text(TINY_CSV + "b2, 16, 4, 1, 4, 1, 4, 1,\n")  # b2 as a SCALE-Sim GEMM-shaped conv
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY_YAML)
-    env = make_env(str(path), dram_bw=64, area_budget_mm2=100.0)
+    env = make_env(str(path), **SYSTEM, area_budget_mm2=100.0)
     assert env.simulator.evaluate(DESIGN)["latency_cycles"] == 253
 
 
@@ -212,15 +234,25 @@ def test_yaml_errors_name_file_and_field(tmp_path, text, field):
 
 
 def test_baseline_is_the_accelerator_on_the_sequential_net():
-    base = SingleAcceleratorBaseline(TINY, dram_bw=64, pe_budget=4096, area_budget_mm2=100.0)
+    base = SingleAcceleratorBaseline(TINY, dram="DDR4-2400-x128", clock_mhz=1200, pe_budget=4096,
+                                     area_budget_mm2=100.0)
     assert [lay.name for lay in base.sim.workload.layers] == ["a1", "b1", "b2", "f1"]
     cols = base.sample_columns(np.random.default_rng(0), 64)
-    assert set(cols["dram_bw"].tolist()) == {64} and set(cols["word_bytes"].tolist()) == {1}
+    assert set(cols["dram"].tolist()) == {"DDR4-2400-x128"} and set(cols["clock_mhz"].tolist()) == {1200}
     m = base.evaluate(cols)
     pes = cols["array_rows"] * cols["array_cols"]
     assert np.array_equal(m["budget_violation"] > 0, (pes > 4096) | (m["area_mm2"] > 100.0))
-    # a1 alone on WS 8x8 with the whole 64 B/cycle: fill=ceil(384/128)=3, cycles=3+75=78; b1 on OS 4x8 @64:
-    # fill=ceil(144/256)=1 -> 112. Checked through the per-layer report of the accelerator simulator.
+    # a1 alone on WS 8x8 with the whole 38.4 GB/s at 1200 MHz = 32 B/cycle: fill = ceil(384 / (2 * 32)) = 6,
+    # cycles = 6 + max(75, ceil(512 / 32) - 6) = 81. Checked through the accelerator simulator's report.
     d = {"array_rows": 8, "array_cols": 8, "dataflow": "WS", "ifmap_sram_kib": 64, "filter_sram_kib": 64,
-         "ofmap_sram_kib": 64, "dram_bw": 64, "word_bytes": 1, "clock_mhz": 800}
-    assert base.sim.detail_report(d)["total_cycles"].iloc[0] == 78
+         "ofmap_sram_kib": 64, "dram": "DDR4-2400-x128", "clock_mhz": 1200}
+    assert base.sim.detail_report(d)["total_cycles"].iloc[0] == 81
+
+
+def test_system_constants_are_checked():
+    with pytest.raises(SpecError, match="dram"):
+        DualBranchSimulator(TINY, dram="HBM2")
+    with pytest.raises(SpecError, match="clock_mhz"):
+        DualBranchSimulator(TINY, clock_mhz=2000.0)
+    with pytest.raises(SpecError, match="int8"):
+        DualBranchSimulator(TINY, datatype="fp32")

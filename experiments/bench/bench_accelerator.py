@@ -1,14 +1,22 @@
-"""Benchmark the accelerator simulator: env step latency, batch throughput, and speed against SCALE-Sim.
+"""Benchmark the accelerator simulator: env step latency, batch throughput, speed against SCALE-Sim, landscape.
 
 Usage::
 
     python experiments/bench/bench_accelerator.py [--designs 200000] [--steps 3000] [--threads 2]
                                                   [--scalesim-python PATH | --no-scalesim]
+                                                  [--landscape 20000] [--landscape-only]
 
 Prints: the median time of one ``archgym/Accelerator-v0`` step (a full ResNet-18 evaluation, every metric),
 batched full ResNet-18 evaluations per second (1 thread and ``--threads`` threads; numpy releases the GIL), and,
 when a SCALE-Sim 3 interpreter is found (``~/.cache/archgym-lite/scalesim-venv``, built by the peer test), the
 speed ratio against SCALE-Sim on the same ResNet-18 layers.
+
+**Landscape check** (``--landscape N``, default 20,000): for each parameter, N random designs are evaluated at
+every value of that parameter (the others held), and a value counts as *never worse* than another when it is
+<= on latency, energy, area and EDP for every one of the N designs. A value never worse than all others is a
+free lunch (every agent would "find" it); a value some other value is never worse than has no reason to exist.
+The goal is no line in either column, unless physics says so (then the model docs say why). Also printed: where
+the default objective's targets sit among random designs that meet the area budget.
 """
 
 from __future__ import annotations
@@ -30,7 +38,15 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from simulators.accelerator import AcceleratorSimulator, Workload, make_env, resnet18  # noqa: E402
+from simulators.accelerator import (  # noqa: E402
+    DEFAULT_OBJECTIVE,
+    AcceleratorSimulator,
+    Workload,
+    make_env,
+    resnet18_scalesim,
+)
+
+LANDSCAPE_METRICS = ("latency_s", "energy_pj", "area_mm2", "edp_js")
 
 SCALESIM_VENV_PY = Path.home() / ".cache" / "archgym-lite" / "scalesim-venv" / "bin" / "python"
 PEER_LAYERS = ("CBa5s", "FC6")  # small ResNet-18 layers: SCALE-Sim takes seconds even on these
@@ -81,7 +97,7 @@ def bench_batch(n: int, threads: int) -> dict[str, float]:
 
 
 def bench_scalesim(py: str, rows: int = 32, cols: int = 32) -> None:
-    layers = tuple(layer for layer in resnet18().layers if layer.name in PEER_LAYERS)
+    layers = tuple(layer for layer in resnet18_scalesim().layers if layer.name in PEER_LAYERS)
     with tempfile.TemporaryDirectory() as tmp:
         topo = Path(tmp) / "peer.csv"
         topo.write_text("Layer name,IFMAP Height,IFMAP Width,Filter Height,Filter Width,Channels,Num Filter,Strides,\n"
@@ -101,8 +117,7 @@ def bench_scalesim(py: str, rows: int = 32, cols: int = 32) -> None:
                            capture_output=True)
             t_ss = time.perf_counter() - t0
             design = {"array_rows": rows, "array_cols": cols, "dataflow": df.upper(), "ifmap_sram_kib": 64,
-                      "filter_sram_kib": 64, "ofmap_sram_kib": 64, "dram_bw": 16, "word_bytes": 1,
-                      "clock_mhz": 1000}
+                      "filter_sram_kib": 64, "ofmap_sram_kib": 64, "dram": "DDR4-2400-x64", "clock_mhz": 1000}
             sim.evaluate(design)
             t0 = time.perf_counter()
             reps = 2000
@@ -113,6 +128,54 @@ def bench_scalesim(py: str, rows: int = 32, cols: int = 32) -> None:
                   f" -> {t_ss / t_us:,.0f}x faster  [{', '.join(PEER_LAYERS)}; {rows}x{cols}]")
 
 
+def landscape(n: int, seed: int = 0, workload: str = "resnet18") -> list[tuple[str, list[str], list[str]]]:
+    """Per parameter: (name, values never worse than all others, "a <= b" pairs where b never beats a)."""
+    sim = AcceleratorSimulator(workload)
+    base = sim.space.columns(sim.space.sample_columns(seed, n))
+    out = []
+    for param in sim.space.params:
+        levels = list(param.levels)
+        metrics = []
+        for v in levels:
+            cols = dict(base)
+            cols[param.name] = np.full(n, v, dtype=object if isinstance(v, str) else np.int64)
+            m = sim.evaluate_batch(cols)
+            metrics.append(np.stack([m[k] for k in LANDSCAPE_METRICS]))
+        never_worse = [[bool(np.all(metrics[i] <= metrics[j])) for j in range(len(levels))] for i in range(len(levels))]
+        dominant = [str(levels[i]) for i in range(len(levels))
+                    if all(never_worse[i][j] for j in range(len(levels)) if j != i)]
+        useless = [f"{levels[j]} <= {levels[i]}" for i in range(len(levels)) for j in range(len(levels))
+                   if i != j and never_worse[j][i]]
+        out.append((param.name, dominant, useless))
+    return out
+
+
+def objective_position(n: int, seed: int = 1) -> str:
+    """Where the default targets sit among random designs that meet the default area budget."""
+    sim = AcceleratorSimulator()
+    m = sim.evaluate_batch(sim.space.sample_columns(seed, n))
+    ok = m["area_mm2"] <= DEFAULT_OBJECTIVE["constraints"]["area_mm2"]["max"]
+    lat_t = DEFAULT_OBJECTIVE["targets"]["latency_s"]["target"]
+    en_t = DEFAULT_OBJECTIVE["targets"]["energy_pj"]["target"]
+    both = ok & (m["latency_s"] <= lat_t) & (m["energy_pj"] <= en_t)
+    return (f"{ok.mean():.1%} of {n} random designs meet the area budget; among those, latency <= target "
+            f"{(m['latency_s'][ok] <= lat_t).mean():.1%}, energy <= target {(m['energy_pj'][ok] <= en_t).mean():.1%}, "
+            f"both {both.sum() / max(ok.sum(), 1):.2%} ({int(both.sum())} designs); best feasible latency "
+            f"{m['latency_s'][ok].min() * 1e3:.3f} ms, energy {m['energy_pj'][ok].min() * 1e-9:.2f} mJ")
+
+
+def print_landscape(n: int) -> None:
+    t0 = time.perf_counter()
+    rows = landscape(n)
+    print(f"landscape check on {n} random ResNet-18 designs (never worse = <= on {', '.join(LANDSCAPE_METRICS)} "
+          "for every design):")
+    for name, dominant, useless in rows:
+        print(f"  {name:16} free lunch: {', '.join(dominant) or 'none':10}  no reason to exist: "
+              f"{'; '.join(useless) or 'none'}")
+    print(f"  ({time.perf_counter() - t0:.1f} s)")
+    print("default objective: " + objective_position(n))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--designs", type=int, default=200_000)
@@ -120,7 +183,13 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--scalesim-python", default=str(SCALESIM_VENV_PY))
     ap.add_argument("--no-scalesim", action="store_true")
+    ap.add_argument("--landscape", type=int, default=20_000, help="random designs for the landscape check")
+    ap.add_argument("--landscape-only", action="store_true")
     args = ap.parse_args()
+    if args.landscape:
+        print_landscape(args.landscape)
+    if args.landscape_only:
+        return
 
     step_us, sim_us = bench_env_step(args.steps)
     print(f"env step (full ResNet-18, all metrics): median {step_us:.1f} us/step "

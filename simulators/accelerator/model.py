@@ -1,184 +1,155 @@
-"""The systolic-array cost model, vectorised over designs x layers.
+"""The accelerator cost model, vectorised over designs x layers (stage 1 in :mod:`.dataflow`).
 
-**Compute (SCALE-Sim 3, exact).** For an ``R x C`` array and a layer with ``E*F`` output pixels, window
-``Rf*Sf*Cin`` and ``M`` filters, the dataflow maps ``(Sr, Sc, T)`` = OS ``(E*F, M, window)``,
-WS ``(window, M, E*F)``, IS ``(window, E*F, M)``; ``folds = ceil(Sr/R) * ceil(Sc/C)``; compute cycles are
-``folds * (T + R + C - 2) - 1`` (OS) or ``folds * (2R + C + T - 2) - 1`` (WS, IS), per group. SRAM accesses
-(words) are SCALE-Sim's, derived from the same folds (``rf, cf`` = row and column folds):
+**DRAM traffic (stage 2).** SRAMs are double buffered: the working set must fit in the active half, ``A =
+50 * floor(words / 100)`` words (SCALE-Sim's 100 sets, half of them active). Per layer (``g`` groups):
 
-====  ==================  ==================  =============================
-df    ifmap reads         filter reads        ofmap writes
-====  ==================  ==================  =============================
-OS    cf * T * Sr         rf * T * Sc         Sr * Sc + folds * (R + C) [#]_
-WS    cf * T * Sr         Sr * Sc             rf * T * Sc
-IS    Sr * Sc             cf * T * Sr         rf * T * Sc
-====  ==================  ==================  =============================
+* ifmap: ``u_if`` if one group's touched ifmap fits; else ``m_lb * u_if`` if the line buffer fits (a streaming
+  schedule re-reads each touched element once per pass); else ``band_if`` if one fold's band patch fits (reuse
+  along an output row, not between rows); else ``nr_if`` (no reuse: every SRAM read from DRAM);
+* filter: ``f_tot`` if ``a_f`` fits, else ``m_f * f_tot``;
+* ofmap: written once (``o_tot``) if the partial-sum block ``a_of`` fits (partial sums accumulate on chip);
+  otherwise every pass is written (``rf_of * o_tot``, as SCALE-Sim) and every pass but the first read back
+  (``(rf_of - 1) * o_tot``; SCALE-Sim does not model this read).
 
-.. [#] SCALE-Sim 3 adds ``R + C`` per fold to the OS ofmap writes; kept so reports match it line by line.
+Where this differs from SCALE-Sim's CALC-mode counts, and why, is in ``tests/test_accelerator_peer.py``.
 
-**DRAM traffic (reuse model).** SRAMs are double buffered: half of each holds the working set (SCALE-Sim's
-``active_buf_frac = 0.5``). Folds run column-fold outer, row-fold inner, as in SCALE-Sim. Then:
+**Stalls (double buffering)** over the DRAM interface's bytes per cycle ``bw = GB/s * 1000 / clock_MHz``, per
+layer: ``fill = ceil(in_bytes / (groups*folds*bw))`` and ``cycles = fill + max(compute, ceil(bytes / bw) -
+fill)``, where ``in_bytes`` are the reads; latency is the sum over layers.
 
-* the *streamed* operand (ifmap for OS and WS, filter for IS) is fetched once if the whole operand fits in
-  half its SRAM, otherwise once per column fold (``cf`` times);
-* the OS filter is fetched once if one column block (``T * min(Sc, C)`` words) fits, otherwise once per row fold;
-  the stationary operand (WS filter, IS ifmap) is always fetched once;
-* outputs are written once; for WS and IS with ``rf > 1`` row folds, partial sums of one column block
-  (``T * min(Sc, C)`` words) stay on chip if they fit in half the ofmap SRAM, otherwise every extra row fold reads
-  and writes all outputs once more (``2 * (rf - 1)`` extra ofmap passes).
+**Energy** (pJ): ``[MACs * mac_pj + SRAM bytes * CACTI pJ/byte] * (V/0.9)^2`` (dynamic, at the clock's voltage)
+``+ leakage(V) * time`` (PE cells and SRAM macros) ``+ DRAM bytes * interface pJ/byte + interface background
+power * time``. SRAM bytes: the array's reads/writes (SCALE-Sim's counts) plus the SRAM side of every DRAM
+transfer. **Area**: ``LAYOUT_FACTOR * (R*C*PE cell area + SRAM macros) + DRAM PHY``. Sources: :mod:`.costs`,
+:mod:`.technology`, :mod:`.dram_interface`, :mod:`.calibration`.
 
-Operand sizes are the unique tensors: ifmap ``H*W*Cin``, filter ``Rf*Sf*Cin*M``, ofmap ``E*F*M`` words per group.
-With everything on chip this equals SCALE-Sim's DRAM reads and writes.
-
-**Stalls (double buffering).** Per layer, DRAM transfers overlap compute except the first fold's inputs:
-``fill = ceil(in_bytes / (groups*folds*bw))`` and ``cycles = fill + max(compute, ceil(bytes / bw) - fill)``;
-``stall = cycles - compute``. Latency is the sum over layers (layers run back to back).
-
-Every per-layer quantity is an exact integer held in float64, so sums over layers are exact in any order and the
-scalar path (:class:`ScalarModel`) and the batch path give bit-identical metrics.
+Every per-layer quantity is an exact integer held in float64, so sums over layers are exact in any order, and the
+scalar path (:class:`ScalarModel`) performs the same IEEE operations as the batch path: bit-identical metrics.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from simulators.accelerator.costs import (
-    DRAM_PJ_PER_BYTE,
-    MAC_PJ_BY_WORD,
-    PE_MM2_BY_WORD,
-    SRAM_MM2_PER_KIB,
-    SRAM_PJ_PER_BYTE_REF,
-    SRAM_REF_KIB,
-)
+from simulators.accelerator.calibration import LAYOUT_FACTOR
+from simulators.accelerator.costs import LOGIC_LEAK_MW_PER_MM2, Datatype, sram
+from simulators.accelerator.dataflow import DATAFLOWS, STAGE1_KEYS, array_stats, dataflow_codes
+from simulators.accelerator.dram_interface import get_interface
+from simulators.accelerator.technology import dynamic_scale, leakage_scale, voltage_for
 from simulators.accelerator.workloads import Workload
-
-DATAFLOWS = ("OS", "WS", "IS")
-OS, WS, IS = 0, 1, 2
-
-#: Per-layer stage-1 columns (depend on rows, cols, dataflow only) used by the DRAM/stall stage, in order.
-STAGE1_KEYS = ("compute", "gfolds", "a_if", "m_if", "a_f", "m_f", "a_of", "x_of")
-
-
-def dataflow_codes(values: np.ndarray) -> np.ndarray:
-    """``"OS"/"WS"/"IS"`` column → int codes 0/1/2."""
-    v = np.asarray(values, dtype=object)
-    return (v == "WS").astype(np.int64) + 2 * (v == "IS").astype(np.int64)
-
-
-def array_stats(wl: Workload, rows: np.ndarray, cols: np.ndarray, df: np.ndarray) -> dict[str, np.ndarray]:
-    """Stage 1: everything that depends only on ``(rows, cols, dataflow)``, shape ``(U, L)``.
-
-    Args:
-        wl: The workload (L layers).
-        rows, cols, df: Arrays of shape ``(U,)``: array rows, columns, dataflow code.
-    """
-    a = wl.arrays
-    g = a["groups"]
-    pix = a["ofmap_h"] * a["ofmap_w"]
-    win = a["filter_h"] * a["filter_w"] * a["channels"]
-    m = a["num_filters"]
-    r = np.asarray(rows, dtype=np.float64)[:, None]
-    c = np.asarray(cols, dtype=np.float64)[:, None]
-    d = np.asarray(df)[:, None]
-    is_os, is_ws, is_is = d == OS, d == WS, d == IS
-    sr = np.where(is_os, pix, win)
-    sc = np.where(is_is, pix, m)
-    t = np.where(is_os, win, np.where(is_ws, pix, m))
-    rf = np.ceil(sr / r)
-    cf = np.ceil(sc / c)
-    folds = rf * cf
-    per_fold = np.where(is_os, t + r + c - 2.0, 2.0 * r + c + t - 2.0)
-    util_cycles = np.where(is_os, t + r + c - 2.0, 2.0 * r + 2.0 * c + t - 3.0)  # SCALE-Sim's cycles_this_fold
-    srsc = sr * sc
-    blk = t * np.minimum(sc, c)
-    if_words = a["ifmap_h"] * a["ifmap_w"] * a["channels"]
-    f_words = win * m
-    zero = np.zeros_like(rf)
-    one = np.ones_like(rf)
-    return {
-        "sr": sr, "sc": sc, "t": t, "rf": rf, "cf": cf,
-        "compute": g * (folds * per_fold - 1.0),
-        "gfolds": g * folds,
-        "sram_if": g * np.where(is_is, srsc, cf * t * sr),
-        "sram_f": g * np.where(is_os, rf * t * sc, np.where(is_ws, srsc, cf * t * sr)),
-        "sram_of": g * np.where(is_os, srsc + folds * (r + c), rf * t * sc),
-        "mapping_eff": srsc / (folds * r * c),
-        "compute_util": srsc * t / (folds * r * c * util_cycles),
-        # DRAM reuse: fit test size (words, 0 = always fits) and the multiplier when it does not fit
-        "a_if": np.where(is_is, zero, if_words), "m_if": np.where(is_is, one, cf),
-        "a_f": np.where(is_os, blk, np.where(is_ws, zero, f_words)),
-        "m_f": np.where(is_os, rf, np.where(is_ws, one, cf)),
-        "a_of": np.where(is_os, zero, blk), "x_of": np.where(is_os, zero, 2.0 * (rf - 1.0)),
-    }
-
-
-def layer_dram(s1: dict[str, np.ndarray], wl: Workload, word: Any, if_kib: Any, f_kib: Any, of_kib: Any,
-               bw: Any) -> dict[str, np.ndarray]:
-    """Stage 2, per layer: DRAM words per operand, and total cycles with stalls. Broadcasts ``(N, 1)`` designs."""
-    a = wl.arrays
-    g = a["groups"]
-    pix = a["ofmap_h"] * a["ofmap_w"]
-    gif = g * (a["ifmap_h"] * a["ifmap_w"] * a["channels"])
-    gf = g * (a["filter_h"] * a["filter_w"] * a["channels"] * a["num_filters"])
-    gof = g * (pix * a["num_filters"])
-    d_if = gif * np.where(s1["a_if"] <= if_kib * 512.0 / word, 1.0, s1["m_if"])
-    d_f = gf * np.where(s1["a_f"] <= f_kib * 512.0 / word, 1.0, s1["m_f"])
-    d_of = gof * (1.0 + np.where(s1["a_of"] <= of_kib * 512.0 / word, 0.0, s1["x_of"]))
-    din = (d_if + d_f) * word
-    total = din + d_of * word
-    fill = np.ceil(din / (s1["gfolds"] * bw))
-    cycles = fill + np.maximum(s1["compute"], np.ceil(total / bw) - fill)
-    return {"dram_if": d_if, "dram_f": d_f, "dram_of": d_of, "cycles": cycles}
-
-
-def finish(lat: Any, d_if: Any, d_f: Any, d_of: Any, s_if: Any, s_f: Any, s_of: Any, macs: float, r: Any,
-           c: Any, word: Any, if_kib: Any, f_kib: Any, of_kib: Any, clock_mhz: Any,
-           sqrt: Callable[[Any], Any], mac_pj: Any, pe_mm2: Any) -> dict[str, Any]:
-    """Final metrics from exact per-design totals. Used verbatim by the scalar and the batch path.
-
-    Args:
-        lat: Total cycles; d_*: DRAM words per operand; s_*: SRAM accesses (SCALE-Sim) per operand.
-        sqrt: ``math.sqrt`` or ``np.sqrt`` (both correctly rounded, so both paths agree bit for bit).
-        mac_pj, pe_mm2: Energy per MAC and PE area for the word size.
-    """
-    dram_bytes = (d_if + d_f + d_of) * word
-    sram_pj = ((s_if + d_if) * sqrt(if_kib / SRAM_REF_KIB) + (s_f + d_f) * sqrt(f_kib / SRAM_REF_KIB)
-               + (s_of + d_of) * sqrt(of_kib / SRAM_REF_KIB)) * (word * SRAM_PJ_PER_BYTE_REF)
-    energy = macs * mac_pj + sram_pj + dram_bytes * DRAM_PJ_PER_BYTE
-    latency_s = lat / (clock_mhz * 1e6)
-    return {
-        "latency_cycles": lat,
-        "latency_s": latency_s,
-        "energy_pj": energy,
-        "area_mm2": r * c * pe_mm2 + (if_kib + f_kib + of_kib) * SRAM_MM2_PER_KIB,
-        "edp_js": energy * 1e-12 * latency_s,
-        "utilisation": macs / (lat * r * c),
-        "dram_bytes": dram_bytes,
-    }
-
-
-_MAC_PJ = np.array(MAC_PJ_BY_WORD)
-_PE_MM2 = np.array(PE_MM2_BY_WORD)
-
 
 #: Designs per chunk in the batch path (bounds temporaries to a few MB and keeps them in cache).
 CHUNK = 8192
 
 
-def evaluate_columns(wl: Workload, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Batch path: validated design columns → metric arrays, in chunks of :data:`CHUNK` designs."""
+def active_words(kib: Any, word: float) -> Any:
+    """Words of the active half of a ``kib`` KiB SRAM: ``50 * floor(floor(kib * 1024 / word) / 100)``."""
+    return 50.0 * np.floor(np.floor(kib * 1024.0 / word) / 100.0)
+
+
+def layer_dram(s1: Mapping[str, np.ndarray], word: Any, if_kib: Any, f_kib: Any, of_kib: Any,
+               bw: Any) -> dict[str, np.ndarray]:
+    """Stage 2, per layer: DRAM words per operand and total cycles with stalls. Broadcasts ``(N, 1)`` designs."""
+    a_if, a_f, a_of = active_words(if_kib, word), active_words(f_kib, word), active_words(of_kib, word)
+    d_if = np.where(s1["a_if"] <= a_if, s1["u_if"],
+                    np.where(s1["lb_if"] <= a_if, s1["m_lb"] * s1["u_if"],
+                             np.where(s1["bp_if"] <= a_if, s1["band_if"], s1["nr_if"])))
+    d_f = np.where(s1["a_f"] <= a_f, s1["f_tot"], s1["m_f"] * s1["f_tot"])
+    spill = s1["a_of"] > a_of
+    d_ofw = np.where(spill, s1["rf_of"] * s1["o_tot"], s1["o_tot"])
+    d_ofr = np.where(spill, (s1["rf_of"] - 1.0) * s1["o_tot"], 0.0)
+    din = (d_if + d_f + d_ofr) * word
+    total = din + d_ofw * word
+    fill = np.ceil(din / (s1["gfolds"] * bw))
+    cycles = fill + np.maximum(s1["compute"], np.ceil(total / bw) - fill)
+    return {"dram_if": d_if, "dram_f": d_f, "dram_ofw": d_ofw, "dram_ofr": d_ofr, "cycles": cycles}
+
+
+def design_costs(dt: Datatype, cols: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-design cost constants (arrays) from the SRAM sizes, DRAM interface and clock columns."""
+    out: dict[str, Any] = {}
+    for op in ("ifmap", "filter", "ofmap"):
+        s = sram(cols[f"{op}_sram_kib"])
+        for key, v in s.items():
+            out[f"{op}_{key}"] = v
+    names = np.asarray(cols["dram"], dtype=object)
+    uniq, inv = np.unique(names, return_inverse=True)
+    inv = inv.reshape(-1)
+    ifs = [get_interface(str(u)) for u in uniq]
+    for key in ("gbps", "read_pj_per_byte", "write_pj_per_byte", "static_mw", "phy_area_mm2"):
+        out[f"dram_{key}"] = np.array([getattr(i, key) for i in ifs])[inv]
+    clock = np.asarray(cols["clock_mhz"], dtype=np.float64)
+    cu, ci = np.unique(clock, return_inverse=True)
+    volts = np.array([voltage_for(float(c)) for c in cu])
+    out["clock_mhz"] = clock
+    out["volts"] = volts[ci.reshape(-1)]
+    out["dyn"] = np.array([dynamic_scale(v) for v in volts])[ci.reshape(-1)]
+    out["leak"] = np.array([leakage_scale(v) for v in volts])[ci.reshape(-1)]
+    return out
+
+
+def sram_pj(s_if: Any, s_f: Any, s_of: Any, d_if: Any, d_f: Any, d_ofw: Any, d_ofr: Any, word: float,
+            p: Mapping[str, Any]) -> Any:
+    """SRAM dynamic energy at 0.9 V (pJ): the array's accesses plus the SRAM side of every DRAM transfer."""
+    return ((s_if * p["ifmap_read_pj_per_byte"] + d_if * p["ifmap_write_pj_per_byte"])
+            + (s_f * p["filter_read_pj_per_byte"] + d_f * p["filter_write_pj_per_byte"])
+            + ((s_of + d_ofr) * p["ofmap_write_pj_per_byte"] + d_ofw * p["ofmap_read_pj_per_byte"])) * word
+
+
+def leakage_mw(cells_mm2: Any, p: Mapping[str, Any]) -> Any:
+    """Leakage power (mW) of ``cells_mm2`` of logic cells and the three SRAMs, at the clock's voltage."""
+    return (cells_mm2 * LOGIC_LEAK_MW_PER_MM2 + p["ifmap_leakage_mw"] + p["filter_leakage_mw"]
+            + p["ofmap_leakage_mw"]) * p["leak"]
+
+
+def core_area_mm2(cells_mm2: Any, p: Mapping[str, Any]) -> Any:
+    """Laid-out area (mm^2) of ``cells_mm2`` of logic cells and the three SRAM macros (no DRAM PHY)."""
+    return LAYOUT_FACTOR * (cells_mm2 + p["ifmap_area_mm2"] + p["filter_area_mm2"] + p["ofmap_area_mm2"])
+
+
+def finish(lat: Any, d_if: Any, d_f: Any, d_ofw: Any, d_ofr: Any, s_if: Any, s_f: Any, s_of: Any, macs: Any,
+           r: Any, c: Any, dt: Datatype, p: Mapping[str, Any]) -> dict[str, Any]:
+    """Final metrics from exact per-design totals. Used verbatim by the scalar and the batch path.
+
+    Args:
+        lat: Total cycles; d_*: DRAM words (ifmap, filter, ofmap written, ofmap read back); s_*: SCALE-Sim SRAM
+            accesses per operand; p: :func:`design_costs` values for these designs (arrays or floats).
+    """
+    w = float(dt.word_bytes)
+    latency_s = lat / (p["clock_mhz"] * 1e6)
+    cells_mm2 = r * c * (dt.pe_cell_um2 * 1e-6)
+    dram_read_bytes = (d_if + d_f + d_ofr) * w
+    dram_write_bytes = d_ofw * w
+    dram_energy = (dram_read_bytes * p["dram_read_pj_per_byte"] + dram_write_bytes * p["dram_write_pj_per_byte"]
+                   + p["dram_static_mw"] * latency_s * 1e9)
+    energy = ((macs * dt.mac_pj + sram_pj(s_if, s_f, s_of, d_if, d_f, d_ofw, d_ofr, w, p)) * p["dyn"]
+              + leakage_mw(cells_mm2, p) * latency_s * 1e9 + dram_energy)
+    return {
+        "latency_cycles": lat,
+        "latency_s": latency_s,
+        "energy_pj": energy,
+        "area_mm2": core_area_mm2(cells_mm2, p) + p["dram_phy_area_mm2"],
+        "edp_js": energy * 1e-12 * latency_s,
+        "utilisation": macs / (lat * r * c),
+        "dram_bytes": dram_read_bytes + dram_write_bytes,
+        "dram_energy_pj": dram_energy,
+    }
+
+
+def evaluate_columns(wl: Workload, dt: Datatype, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Batch path: validated design columns -> metric arrays, in chunks of :data:`CHUNK` designs."""
     n = len(cols["array_rows"])
     if n <= CHUNK:
-        return _evaluate_chunk(wl, cols)
-    parts = [_evaluate_chunk(wl, {k: v[i:i + CHUNK] for k, v in cols.items()}) for i in range(0, n, CHUNK)]
+        return _evaluate_chunk(wl, dt, cols)
+    parts = [_evaluate_chunk(wl, dt, {k: v[i:i + CHUNK] for k, v in cols.items()}) for i in range(0, n, CHUNK)]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _evaluate_chunk(wl: Workload, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _evaluate_chunk(wl: Workload, dt: Datatype, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """One chunk of :func:`evaluate_columns`. Stage 1 runs once per distinct (R, C, dataflow)."""
     r = np.asarray(cols["array_rows"], dtype=np.int64)
     c = np.asarray(cols["array_cols"], dtype=np.int64)
@@ -189,17 +160,15 @@ def _evaluate_chunk(wl: Workload, cols: dict[str, np.ndarray]) -> dict[str, np.n
     s1u = array_stats(wl, (uniq // 4096) % 4096, uniq % 4096, uniq // (4096 * 4096))
     s1 = {k: s1u[k][inv] for k in STAGE1_KEYS}
     tot = {k: s1u[k].sum(axis=1)[inv] for k in ("sram_if", "sram_f", "sram_of")}
-    word = np.asarray(cols["word_bytes"], dtype=np.float64)
-    if_kib = np.asarray(cols["ifmap_sram_kib"], dtype=np.float64)
-    f_kib = np.asarray(cols["filter_sram_kib"], dtype=np.float64)
-    of_kib = np.asarray(cols["ofmap_sram_kib"], dtype=np.float64)
-    bw = np.asarray(cols["dram_bw"], dtype=np.float64)
-    st2 = layer_dram(s1, wl, word[:, None], if_kib[:, None], f_kib[:, None], of_kib[:, None], bw[:, None])
-    wi = np.asarray(cols["word_bytes"], dtype=np.int64)
-    return finish(st2["cycles"].sum(axis=1), st2["dram_if"].sum(axis=1), st2["dram_f"].sum(axis=1),
-                  st2["dram_of"].sum(axis=1), tot["sram_if"], tot["sram_f"], tot["sram_of"], float(wl.macs),
-                  r.astype(np.float64), c.astype(np.float64), word, if_kib, f_kib, of_kib,
-                  np.asarray(cols["clock_mhz"], dtype=np.float64), np.sqrt, _MAC_PJ[wi], _PE_MM2[wi])
+    p = design_costs(dt, cols)
+    word = float(dt.word_bytes)
+    kib = [np.asarray(cols[f"{op}_sram_kib"], dtype=np.float64)[:, None] for op in ("ifmap", "filter", "ofmap")]
+    bw = (p["dram_gbps"] * 1e3 / p["clock_mhz"])[:, None]
+    st2 = layer_dram(s1, word, *kib, bw)
+    sums = {k: st2[k].sum(axis=1) for k in ("cycles", "dram_if", "dram_f", "dram_ofw", "dram_ofr")}
+    return finish(sums["cycles"], sums["dram_if"], sums["dram_f"], sums["dram_ofw"], sums["dram_ofr"],
+                  tot["sram_if"], tot["sram_f"], tot["sram_of"], float(wl.macs), r.astype(np.float64),
+                  c.astype(np.float64), dt, p)
 
 
 class ScalarModel:
@@ -209,48 +178,59 @@ class ScalarModel:
     are bit-identical to the batch path (tested on many random designs).
     """
 
-    def __init__(self, workload: Workload) -> None:
+    def __init__(self, workload: Workload, datatype: Datatype) -> None:
         self.workload = workload
-        a = workload.arrays
-        g = a["groups"]
-        self._sizes = list(zip((g * a["ifmap_h"] * a["ifmap_w"] * a["channels"]).tolist(),
-                               (g * (a["filter_h"] * a["filter_w"] * a["channels"] * a["num_filters"])).tolist(),
-                               (g * (a["ofmap_h"] * a["ofmap_w"] * a["num_filters"])).tolist(), strict=True))
+        self.dt = datatype
         self._macs = float(workload.macs)
         self._cache: dict[tuple[int, int, str], tuple[list[tuple[float, ...]], float, float, float]] = {}
+        self._costs: dict[tuple[Any, ...], dict[str, float]] = {}
 
     def _stage1(self, r: int, c: int, df: str) -> tuple[list[tuple[float, ...]], float, float, float]:
         key = (r, c, df)
         hit = self._cache.get(key)
         if hit is None:
             s1 = array_stats(self.workload, np.array([r]), np.array([c]), np.array([DATAFLOWS.index(df)]))
-            per_layer = zip(*(s1[k][0].tolist() for k in STAGE1_KEYS), strict=True)
-            rows = [(*p, *s) for p, s in zip(per_layer, self._sizes, strict=True)]
+            rows = list(zip(*(s1[k][0].tolist() for k in STAGE1_KEYS), strict=True))
             hit = (rows, float(s1["sram_if"][0].sum()), float(s1["sram_f"][0].sum()), float(s1["sram_of"][0].sum()))
             self._cache[key] = hit
         return hit
 
-    def evaluate(self, design: dict[str, Any]) -> dict[str, float]:
+    def _design_costs(self, design: Mapping[str, Any]) -> dict[str, float]:
+        key = (design["ifmap_sram_kib"], design["filter_sram_kib"], design["ofmap_sram_kib"], design["dram"],
+               design["clock_mhz"])
+        hit = self._costs.get(key)
+        if hit is None:
+            cols = {"ifmap_sram_kib": [key[0]], "filter_sram_kib": [key[1]], "ofmap_sram_kib": [key[2]],
+                    "dram": [key[3]], "clock_mhz": [key[4]]}
+            hit = {k: float(v[0]) for k, v in design_costs(self.dt, cols).items()}
+            self._costs[key] = hit
+        return hit
+
+    def evaluate(self, design: Mapping[str, Any]) -> dict[str, float]:
         r, c = design["array_rows"], design["array_cols"]
         rows, s_if, s_f, s_of = self._stage1(r, c, design["dataflow"])
-        word = float(design["word_bytes"])
-        if_kib, f_kib = float(design["ifmap_sram_kib"]), float(design["filter_sram_kib"])
-        of_kib, bw = float(design["ofmap_sram_kib"]), float(design["dram_bw"])
-        t_if, t_f, t_of = if_kib * 512.0 / word, f_kib * 512.0 / word, of_kib * 512.0 / word
+        p = self._design_costs(design)
+        word = float(self.dt.word_bytes)
+        a_if = float(active_words(float(design["ifmap_sram_kib"]), word))
+        a_f = float(active_words(float(design["filter_sram_kib"]), word))
+        a_of = float(active_words(float(design["ofmap_sram_kib"]), word))
+        bw = p["dram_gbps"] * 1e3 / p["clock_mhz"]
         ceil = math.ceil
-        lat = d_if = d_f = d_of = 0.0
-        for compute, gfolds, a_if, m_if, a_f, m_f, a_of, x_of, gif, gf, gof in rows:
-            di = gif * (1.0 if a_if <= t_if else m_if)
-            dfl = gf * (1.0 if a_f <= t_f else m_f)
-            do = gof * (1.0 + (0.0 if a_of <= t_of else x_of))
-            din = (di + dfl) * word
-            total = din + do * word
+        lat = d_if = d_f = d_ofw = d_ofr = 0.0
+        for (compute, gfolds, u_if, s_aif, lb, m_lb, bp, band, nr, f_tot, s_af, m_f, o_tot, s_aof, rf_of) in rows:
+            di = u_if if s_aif <= a_if else (m_lb * u_if if lb <= a_if else (band if bp <= a_if else nr))
+            dfl = f_tot if s_af <= a_f else m_f * f_tot
+            if s_aof > a_of:
+                dow, dor = rf_of * o_tot, (rf_of - 1.0) * o_tot
+            else:
+                dow, dor = o_tot, 0.0
+            din = (di + dfl + dor) * word
+            total = din + dow * word
             fill = float(ceil(din / (gfolds * bw)))
             lat += fill + max(compute, float(ceil(total / bw)) - fill)
             d_if += di
             d_f += dfl
-            d_of += do
-        out = finish(lat, d_if, d_f, d_of, s_if, s_f, s_of, self._macs, float(r), float(c), word, if_kib, f_kib,
-                     of_kib, float(design["clock_mhz"]), math.sqrt, MAC_PJ_BY_WORD[int(word)],
-                     PE_MM2_BY_WORD[int(word)])
+            d_ofw += dow
+            d_ofr += dor
+        out = finish(lat, d_if, d_f, d_ofw, d_ofr, s_if, s_f, s_of, self._macs, float(r), float(c), self.dt, p)
         return {k: float(v) for k, v in out.items()}

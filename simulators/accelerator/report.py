@@ -6,33 +6,40 @@ from typing import Any
 
 import numpy as np
 
-from simulators.accelerator.costs import DRAM_PJ_PER_BYTE, MAC_PJ_BY_WORD, sram_pj_per_byte
-from simulators.accelerator.model import DATAFLOWS, array_stats, layer_dram
+from simulators.accelerator.costs import Datatype
+from simulators.accelerator.dataflow import DATAFLOWS, array_stats
+from simulators.accelerator.model import design_costs, finish, layer_dram
 from simulators.accelerator.workloads import Workload
 
 
-def detail_frame(wl: Workload, design: dict[str, Any]) -> Any:
-    """Per-layer DataFrame for one validated design (see ``AcceleratorSimulator.detail_report``)."""
+def detail_frame(wl: Workload, dt: Datatype, design: dict[str, Any]) -> Any:
+    """Per-layer DataFrame for one validated design (see ``AcceleratorSimulator.detail_report``).
+
+    ``energy_pj`` per layer charges leakage and DRAM background power for the layer's own cycles, so the column
+    sums to the design's ``energy_pj``.
+    """
     import pandas as pd
 
-    r, c, word = design["array_rows"], design["array_cols"], float(design["word_bytes"])
+    r, c = design["array_rows"], design["array_cols"]
     s1 = array_stats(wl, np.array([r]), np.array([c]), np.array([DATAFLOWS.index(design["dataflow"])]))
-    st2 = layer_dram(s1, wl, word, float(design["ifmap_sram_kib"]), float(design["filter_sram_kib"]),
-                     float(design["ofmap_sram_kib"]), float(design["dram_bw"]))
-    first = {k: np.asarray(v)[0] if np.ndim(v) == 2 else np.asarray(v) for k, v in {**s1, **st2}.items()}
+    p = design_costs(dt, {k: [design[k]] for k in ("ifmap_sram_kib", "filter_sram_kib", "ofmap_sram_kib", "dram",
+                                                  "clock_mhz")})
+    p = {k: float(v[0]) for k, v in p.items()}
+    word = float(dt.word_bytes)
+    st2 = layer_dram(s1, word, float(design["ifmap_sram_kib"]), float(design["filter_sram_kib"]),
+                     float(design["ofmap_sram_kib"]), p["dram_gbps"] * 1e3 / p["clock_mhz"])
+    first = {k: np.asarray(v)[0] for k, v in {**s1, **st2}.items()}
     macs = np.array([layer.macs for layer in wl.layers], dtype=np.float64)
+    per = finish(first["cycles"], first["dram_if"], first["dram_f"], first["dram_ofw"], first["dram_ofr"],
+                 first["sram_if"], first["sram_f"], first["sram_of"], macs, float(r), float(c), dt, p)
     compute, cycles = first["compute"], first["cycles"]
-    sram = {op: first[f"sram_{op}"] + first[f"dram_{op}"] for op in ("if", "f", "of")}
-    e_sram = word * (sram["if"] * sram_pj_per_byte(design["ifmap_sram_kib"])
-                     + sram["f"] * sram_pj_per_byte(design["filter_sram_kib"])
-                     + sram["of"] * sram_pj_per_byte(design["ofmap_sram_kib"]))
-    dram_bytes = (first["dram_if"] + first["dram_f"] + first["dram_of"]) * word
     as_int = np.int64
     return pd.DataFrame({
         "layer": [layer.name for layer in wl.layers],
         "kind": [layer.kind for layer in wl.layers],
         "groups": [layer.groups for layer in wl.layers],
         "ifmap_h": [layer.ifmap_h for layer in wl.layers], "ifmap_w": [layer.ifmap_w for layer in wl.layers],
+        "pad": [layer.pad for layer in wl.layers],
         "filter_h": [layer.filter_h for layer in wl.layers], "filter_w": [layer.filter_w for layer in wl.layers],
         "channels": [layer.channels for layer in wl.layers],
         "num_filters": [layer.num_filters for layer in wl.layers],
@@ -50,8 +57,10 @@ def detail_frame(wl: Workload, design: dict[str, Any]) -> Any:
         "sram_ifmap_reads": first["sram_if"].astype(as_int),
         "sram_filter_reads": first["sram_f"].astype(as_int),
         "sram_ofmap_writes": first["sram_of"].astype(as_int),
-        "dram_ifmap_bytes": (first["dram_if"] * word).astype(as_int),
-        "dram_filter_bytes": (first["dram_f"] * word).astype(as_int),
-        "dram_ofmap_bytes": (first["dram_of"] * word).astype(as_int),
-        "energy_pj": macs * MAC_PJ_BY_WORD[int(word)] + e_sram + dram_bytes * DRAM_PJ_PER_BYTE,
+        "dram_ifmap_reads": first["dram_if"].astype(as_int),
+        "dram_filter_reads": first["dram_f"].astype(as_int),
+        "dram_ofmap_writes": first["dram_ofw"].astype(as_int),
+        "dram_psum_reads": first["dram_ofr"].astype(as_int),
+        "dram_bytes": per["dram_bytes"].astype(as_int),
+        "energy_pj": per["energy_pj"],
     })

@@ -2,9 +2,9 @@
 
 Mapped keys (section ``architecture_presets``, case-insensitive like SCALE-Sim's ``configparser``):
 ``ArrayHeight`` → ``array_rows``, ``ArrayWidth`` → ``array_cols``, ``IfmapSramSzkB`` / ``FilterSramSzkB`` /
-``OfmapSramSzkB`` → the SRAM sizes, ``Dataflow`` (os/ws/is) → ``dataflow``, and the first ``Bandwidth`` value
-(words/cycle; SCALE-Sim words are 1 byte) → ``dram_bw`` when ``[run_presets] InterfaceBandwidth = USER``.
-SCALE-Sim has no word size or clock: they come from the arguments.
+``OfmapSramSzkB`` → the SRAM sizes, ``Dataflow`` (os/ws/is) → ``dataflow``. SCALE-Sim has no DRAM part and no
+clock (its ``Bandwidth`` is a free words-per-cycle number, which this model replaces by a DRAM interface): the
+interface and clock come from the arguments. The datatype is the simulator's (SCALE-Sim assumes 1-byte words).
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ _KEYS = (("ArrayHeight", "array_rows"), ("ArrayWidth", "array_cols"), ("IfmapSra
          ("FilterSramSzkB", "filter_sram_kib"), ("OfmapSramSzkB", "ofmap_sram_kib"))
 
 
-def read_scalesim_cfg(path: str | Path, space: DesignSpace | None = None, *, word_bytes: int = 1,
-                      clock_mhz: int = 1000, dram_bw: int | None = None) -> Design:
+def read_scalesim_cfg(path: str | Path, space: DesignSpace | None = None, *, dram: str | None = None,
+                      clock_mhz: int | None = None) -> Design:
     """A validated design from a SCALE-Sim config file.
 
     Args:
         path: The ``.cfg`` file.
         space: The design space to validate against (default: the accelerator space).
-        word_bytes: Word size (SCALE-Sim assumes 1 byte).
-        clock_mhz: Clock (SCALE-Sim counts cycles only).
-        dram_bw: DRAM bytes/cycle when the file does not give a USER bandwidth (default: the space's default).
+        dram: DRAM interface (default: the space's default).
+        clock_mhz: Clock (default: the space's default; SCALE-Sim counts cycles only).
 
     Raises:
         TraceError: The file is unreadable, or a key is missing or not an integer (file and key named).
@@ -63,14 +62,8 @@ def read_scalesim_cfg(path: str | Path, space: DesignSpace | None = None, *, wor
 
     design: dict[str, Any] = {name: as_int(key, get(key)) for key, name in _KEYS}
     design["dataflow"] = get("Dataflow").upper()
-    user_bw = parser.has_option("run_presets", "InterfaceBandwidth") and \
-        parser.get("run_presets", "InterfaceBandwidth").strip().upper() == "USER"
-    if user_bw and "Bandwidth" in sec:
-        design["dram_bw"] = as_int("Bandwidth", get("Bandwidth").split(",")[0].strip())
-    else:
-        design["dram_bw"] = dram_bw if dram_bw is not None else space["dram_bw"].default
-    design["word_bytes"] = word_bytes
-    design["clock_mhz"] = clock_mhz
+    design["dram"] = dram if dram is not None else space["dram"].default
+    design["clock_mhz"] = clock_mhz if clock_mhz is not None else space["clock_mhz"].default
     try:
         return space.validate(design)
     except DesignError as exc:

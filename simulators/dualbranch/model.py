@@ -2,10 +2,15 @@
 
 **Per layer** (reused from the accelerator simulator): each sub-accelerator runs its branch's layers, and the
 fusion layers when the design places them there, through the template's stage-1 columns
-(:mod:`simulators.dualbranch.templates`), the accelerator's ``layer_dram`` (DRAM reuse, double-buffered
-stalls over that sub-accelerator's share of the DRAM bandwidth) and ``finish`` (MAC + SRAM + DRAM energy,
-PE + SRAM area). Sub-accelerator ``i`` has three double-buffered SRAMs (``acc{i}_ifmap_kib``, ``_filter_kib``,
-``_ofmap_kib``), as in the accelerator simulator.
+(:mod:`simulators.dualbranch.templates`) and the accelerator's ``layer_dram`` (DRAM reuse, double-buffered
+stalls over that sub-accelerator's share of the DRAM interface's bandwidth). Sub-accelerator ``i`` has three
+double-buffered SRAMs (``acc{i}_ifmap_kib``, ``_filter_kib``, ``_ofmap_kib``), as in the accelerator simulator.
+
+**Costs** are the accelerator's (``simulators/accelerator/model.py``): per sub-accelerator, MAC and SRAM dynamic
+energy at the shared clock's voltage (RS adds its scratchpad accesses), DRAM energy per byte of the shared
+interface; for the whole critical path, the leakage of both sub-accelerators (they leak while one waits at a
+barrier) and the interface's background power. Area: the layout factor times both sub-accelerators' PE cells,
+scratchpads and SRAM macros, plus one DRAM PHY.
 
 **Critical path** (a fork-join barrier per stage; the latency is the sum over stages, all in cycles):
 
@@ -38,15 +43,17 @@ from typing import Any
 
 import numpy as np
 
-from simulators.accelerator.costs import DRAM_PJ_PER_BYTE, MAC_PJ_BY_WORD, PE_MM2_BY_WORD
-from simulators.accelerator.model import STAGE1_KEYS, finish, layer_dram
+from simulators.accelerator.costs import get_datatype
+from simulators.accelerator.dataflow import STAGE1_KEYS
+from simulators.accelerator.model import core_area_mm2, design_costs, layer_dram, leakage_mw, sram_pj
 from simulators.accelerator.workloads import Workload
 from simulators.dualbranch.networks import DualBranchNet
 from simulators.dualbranch.templates import (
     STAT_KEYS,
     TEMPLATES,
-    rs_rf_pj_per_mac,
-    rs_spad_mm2,
+    rs_extra_pj_per_mac,
+    rs_pe_cell_um2,
+    rs_spad_macro,
     template_stats,
 )
 
@@ -91,27 +98,32 @@ class DualBranchModel:
     Args:
         net: The network.
         row_levels, col_levels: The allowed array rows / columns (the design space's levels).
-        word_bytes: Operand word (1, 2 or 4 bytes) of both sub-accelerators.
-        clock_mhz: Shared clock.
-        dram_bw: Shared DRAM bandwidth (bytes per cycle), split in eighths between the sub-accelerators.
+        datatype: Datatype of the network (``int8``, ``int16``, ``fp16``, ``bf16``).
+        clock_mhz: Shared clock (sets the shared supply voltage).
+        dram: Shared DRAM interface; its bandwidth is split in eighths between the sub-accelerators.
         pe_budget: Total PEs allowed.
         area_budget_mm2: Total area allowed.
     """
 
-    def __init__(self, net: DualBranchNet, row_levels: np.ndarray, col_levels: np.ndarray, *, word_bytes: int,
-                 clock_mhz: float, dram_bw: int, pe_budget: int, area_budget_mm2: float) -> None:
+    def __init__(self, net: DualBranchNet, row_levels: np.ndarray, col_levels: np.ndarray, *, datatype: str,
+                 clock_mhz: float, dram: str, pe_budget: int, area_budget_mm2: float) -> None:
         self.net = net
-        self.word = float(word_bytes)
+        self.dt = get_datatype(datatype)
+        self.word = float(self.dt.word_bytes)
         self.clock_mhz = float(clock_mhz)
-        self.dram_bw = float(dram_bw)
+        self.dram = dram
+        base = design_costs(self.dt, {"ifmap_sram_kib": [16], "filter_sram_kib": [16], "ofmap_sram_kib": [16],
+                                      "dram": [dram], "clock_mhz": [self.clock_mhz]})
+        self.sys = {k: float(v[0]) for k, v in base.items()}
+        self.dram_bw = self.sys["dram_gbps"] * 1e3 / self.clock_mhz  # bytes per cycle
         self.pe_budget = float(pe_budget)
         self.area_budget = float(area_budget_mm2)
         self.accs = (_SubAcc(net, "branch_a", row_levels, col_levels), _SubAcc(net, "branch_b", row_levels,
                                                                                    col_levels))
-        self.mac_pj = MAC_PJ_BY_WORD[word_bytes]
-        self.pe_mm2 = PE_MM2_BY_WORD[word_bytes]
-        self.spad_mm2 = rs_spad_mm2(word_bytes)
-        self.rf_pj = rs_rf_pj_per_mac(word_bytes)
+        spad = rs_spad_macro()
+        self.pe_um2 = {False: self.dt.pe_cell_um2, True: rs_pe_cell_um2(self.dt)}
+        self.spad_mm2, self.spad_leak_mw = spad["area_mm2"], spad["leakage_mw"]
+        self.rs_pj = rs_extra_pj_per_mac(self.dt)
         tensors = [(k, t) for k, s in enumerate(net.stages) for t in s.cross]
         self.tensors = [t for _, t in tensors]
         n_x, n_s = len(tensors), len(net.stages)
@@ -131,19 +143,25 @@ class DualBranchModel:
         fus1 = np.asarray(cols["fusion_on"], dtype=object) == "acc1"
         on = (fus1.astype(np.float64), (~fus1).astype(np.float64))
         out: dict[str, Any] = {}
-        energy = np.zeros(n)
+        dyn_pj = np.zeros(n)  # at 0.9 V; scaled by the clock's voltage below
+        dram_pj = np.zeros(n)
+        leak = np.zeros(n)
         area = np.zeros(n)
         pes = np.zeros(n)
+        sys = self.sys
         t_branch, t_fusion, layer_cycles = [], np.zeros((n, len(self.net.stages))), []
         for i, acc in enumerate(self.accs):
             p = f"acc{i + 1}_"
             key = acc.key(cols[p + "template"], cols[p + "rows"], cols[p + "cols"])
             s1 = {k: acc.table[k][key] for k in STAT_KEYS}
             kib = [np.asarray(cols[p + f"{op}_kib"], dtype=np.float64) for op in ("ifmap", "filter", "ofmap")]
+            costs = design_costs(self.dt, {"ifmap_sram_kib": kib[0], "filter_sram_kib": kib[1],
+                                           "ofmap_sram_kib": kib[2], "dram": np.full(n, self.dram, dtype=object),
+                                           "clock_mhz": np.full(n, self.clock_mhz)})
             nb = acc.n_branch
             layer_bw = np.concatenate([np.broadcast_to(bw[i][:, None], (n, nb)),
                                        np.full((n, len(acc.fusion_layers)), self.dram_bw)], axis=1)
-            st2 = layer_dram({k: s1[k] for k in STAGE1_KEYS}, acc.workload, self.word, kib[0][:, None], kib[1][:, None],
+            st2 = layer_dram({k: s1[k] for k in STAGE1_KEYS}, self.word, kib[0][:, None], kib[1][:, None],
                              kib[2][:, None], layer_bw)
             cyc = st2["cycles"]
             layer_cycles.append(cyc)
@@ -158,15 +176,20 @@ class DualBranchModel:
             is_rs = np.asarray(cols[p + "template"], dtype=object) == "RS"
             r = np.asarray(cols[p + "rows"], dtype=np.float64)
             c = np.asarray(cols[p + "cols"], dtype=np.float64)
-            m = finish(ran(cyc), ran(st2["dram_if"]), ran(st2["dram_f"]), ran(st2["dram_of"]), ran(s1["sram_if"]),
-                       ran(s1["sram_f"]), ran(s1["sram_of"]), macs, r, c, self.word, *kib, self.clock_mhz,
-                       np.sqrt, self.mac_pj, self.pe_mm2 + self.spad_mm2 * is_rs)
-            e_i = m["energy_pj"] + is_rs * (macs * self.rf_pj)
-            energy = energy + e_i
-            area = area + m["area_mm2"]
+            d_if, d_f, d_ofw, d_ofr = (ran(st2[k]) for k in ("dram_if", "dram_f", "dram_ofw", "dram_ofr"))
+            dyn_i = (macs * (self.dt.mac_pj + is_rs * self.rs_pj)
+                     + sram_pj(ran(s1["sram_if"]), ran(s1["sram_f"]), ran(s1["sram_of"]), d_if, d_f, d_ofw, d_ofr,
+                               self.word, costs))
+            cells = r * c * np.where(is_rs, self.pe_um2[True], self.pe_um2[False]) * 1e-6
+            spads = is_rs * r * c
+            leak = leak + leakage_mw(cells, costs) + spads * self.spad_leak_mw * costs["leak"]
+            dyn_pj = dyn_pj + dyn_i
+            dram_pj = dram_pj + ((d_if + d_f + d_ofr) * self.word * sys["dram_read_pj_per_byte"]
+                                 + d_ofw * self.word * sys["dram_write_pj_per_byte"])
+            area_i = core_area_mm2(cells + spads * self.spad_mm2, costs)
+            area = area + area_i
             pes = pes + r * c
-            out[p + "area_mm2"] = m["area_mm2"]
-            out[p + "energy_pj"] = e_i
+            out[p + "area_mm2"] = area_i
         # cross tensors
         acc_of = np.stack([np.zeros(n), np.ones(n), np.where(fus1, 0.0, 1.0)], axis=1)  # endpoint -> acc index
         src_acc, dst_acc = acc_of[:, self.x_src], acc_of[:, self.x_dst]
@@ -190,8 +213,11 @@ class DualBranchModel:
         stage = np.maximum(ta + wa, tb + wb) + r_pre + t_fusion + w_post + r_post
         lat = stage.sum(axis=1)
         xfer_bytes = (crosses * self.x_bytes).sum(axis=1)
-        energy = energy + 2.0 * xfer_bytes * DRAM_PJ_PER_BYTE
         latency_s = lat / (self.clock_mhz * 1e6)
+        dram_pj = dram_pj + xfer_bytes * (sys["dram_write_pj_per_byte"] + sys["dram_read_pj_per_byte"])
+        dram_pj = dram_pj + sys["dram_static_mw"] * latency_s * 1e9
+        energy = dyn_pj * sys["dyn"] + leak * latency_s * 1e9 + dram_pj
+        area = area + sys["dram_phy_area_mm2"]
         fusion_cycles = t_fusion.sum(axis=1)
         viol = (np.maximum(area / self.area_budget - 1.0, 0.0) + np.maximum(pes / self.pe_budget - 1.0, 0.0))
         metrics = {
@@ -208,6 +234,7 @@ class DualBranchModel:
             "fusion_cycles": fusion_cycles,
             "transfer_cycles": lat - np.maximum(ta, tb).sum(axis=1) - fusion_cycles,
             "transfer_bytes": xfer_bytes,
+            "dram_energy_pj": dram_pj,
             "acc1_area_mm2": out["acc1_area_mm2"],
             "acc2_area_mm2": out["acc2_area_mm2"],
         }

@@ -12,15 +12,18 @@ from archgym_lite.core.env import DesignEnv
 from archgym_lite.core.errors import SpecError
 from archgym_lite.core.simulator import Metric, MetricTable, Simulator
 from archgym_lite.core.space import CategoricalParam, Columns, DesignSpace, IntParam, Pow2Param
-from simulators.accelerator.costs import WORD_SIZES
+from simulators.accelerator.costs import DATATYPES
+from simulators.accelerator.dram_interface import INTERFACES
+from simulators.accelerator.technology import V_MAX, f_max_mhz, voltage_for
 from simulators.dualbranch.model import DualBranchModel
 from simulators.dualbranch.networks import DualBranchNet
 from simulators.dualbranch.spec import get_network
 from simulators.dualbranch.templates import TEMPLATES
 
-#: Defaults of the system constants (env kwargs): int8, 800 MHz, 32 B/cycle of shared DRAM bandwidth, a
-#: 4096-PE and 6 mm^2 (45 nm) budget for the two sub-accelerators together.
-SYSTEM_DEFAULTS = {"word_bytes": 1, "clock_mhz": 800.0, "dram_bw": 32, "pe_budget": 4096, "area_budget_mm2": 6.0}
+#: Defaults of the system constants (env kwargs): int8, 1000 MHz, one LPDDR4-3200 x64 interface (25.6 GB/s)
+#: shared by both sub-accelerators, a 4096-PE and 20 mm^2 (45 nm, DRAM PHY included) budget for the whole system.
+SYSTEM_DEFAULTS = {"datatype": "int8", "clock_mhz": 1000.0, "dram": "LPDDR4-3200-x64", "pe_budget": 4096,
+                   "area_budget_mm2": 20.0}
 
 ARRAY_LEVELS = (4, 128)
 BUF_LEVELS_KIB = (16, 1024)
@@ -28,8 +31,8 @@ BUF_LEVELS_KIB = (16, 1024)
 METRICS = (
     Metric("latency_cycles", "cycles", True, "end-to-end critical path: parallel branches, transfers, fusion"),
     Metric("latency_s", "s", True, "latency_cycles / clock"),
-    Metric("energy_pj", "pJ", True, "both sub-accelerators (MAC, SRAM, DRAM, RS scratchpads) + cross-tensor DRAM"),
-    Metric("area_mm2", "mm^2", True, "both sub-accelerators: PEs (+ RS scratchpads) + SRAMs"),
+    Metric("energy_pj", "pJ", True, "both sub-accelerators (MAC, SRAM, RS scratchpads, leakage) + DRAM"),
+    Metric("area_mm2", "mm^2", True, "both sub-accelerators: PEs (+ RS scratchpads) + SRAMs, + DRAM PHY"),
     Metric("edp_js", "J*s", True, "energy-delay product"),
     Metric("pe_count", "PEs", True, "total PEs of the two arrays"),
     Metric("budget_violation", "", True, "max(0, area/area_budget - 1) + max(0, PEs/pe_budget - 1)"),
@@ -39,6 +42,7 @@ METRICS = (
     Metric("fusion_cycles", "cycles", True, "fusion layers on their sub-accelerator (all stages)"),
     Metric("transfer_cycles", "cycles", True, "critical-path cycles spent moving cross-branch tensors"),
     Metric("transfer_bytes", "B", True, "cross-branch bytes moved through DRAM"),
+    Metric("dram_energy_pj", "pJ", True, "the DRAM part of energy_pj: per-byte energy + background power x time"),
     Metric("acc1_area_mm2", "mm^2", True, "sub-accelerator 1 area"),
     Metric("acc2_area_mm2", "mm^2", True, "sub-accelerator 2 area"),
 )
@@ -78,28 +82,33 @@ class DualBranchSimulator(Simulator):
     Args:
         network: A catalogue name (``crossvit``, ``two_stream``, ``dynamic_perceiver``), a YAML path or a
             :class:`DualBranchNet`.
-        word_bytes: Operand word of both sub-accelerators: 1 (int8), 2 (fp16) or 4 (fp32).
-        clock_mhz: Shared clock.
-        dram_bw: Shared DRAM bandwidth in bytes per cycle (a multiple of 8; split in eighths).
+        datatype: What the network was trained/quantised for: ``int8``, ``int16``, ``fp16`` or ``bf16``.
+        clock_mhz: Shared clock, up to the 45 nm maximum (1583 MHz at 1.0 V); it sets the shared supply voltage.
+        dram: The shared DRAM interface (``simulators.accelerator.INTERFACES``); its bandwidth is split in eighths.
         pe_budget: Total PEs allowed for the two arrays.
-        area_budget_mm2: Total area allowed (45 nm).
+        area_budget_mm2: Total area allowed (45 nm, DRAM PHY included).
     """
 
     def __init__(self, network: str | Path | DualBranchNet = "crossvit", *,
-                 word_bytes: int = SYSTEM_DEFAULTS["word_bytes"], clock_mhz: float = SYSTEM_DEFAULTS["clock_mhz"],
-                 dram_bw: int = SYSTEM_DEFAULTS["dram_bw"], pe_budget: int = SYSTEM_DEFAULTS["pe_budget"],
+                 datatype: str = SYSTEM_DEFAULTS["datatype"], clock_mhz: float = SYSTEM_DEFAULTS["clock_mhz"],
+                 dram: str = SYSTEM_DEFAULTS["dram"], pe_budget: int = SYSTEM_DEFAULTS["pe_budget"],
                  area_budget_mm2: float = SYSTEM_DEFAULTS["area_budget_mm2"]) -> None:
-        if word_bytes not in WORD_SIZES:
-            raise SpecError(f"got {word_bytes!r}; allowed: {list(WORD_SIZES)}", "word_bytes")
-        if isinstance(dram_bw, bool) or not isinstance(dram_bw, int) or dram_bw < 8 or dram_bw % 8:
-            raise SpecError(f"must be a positive multiple of 8 bytes/cycle, got {dram_bw!r}", "dram_bw")
+        if datatype not in DATATYPES:
+            raise SpecError(f"got {datatype!r}; allowed: {list(DATATYPES)}", "datatype")
+        if dram not in INTERFACES:
+            raise SpecError(f"got {dram!r}; allowed: {list(INTERFACES)}", "dram")
         for name, v in (("clock_mhz", clock_mhz), ("pe_budget", pe_budget), ("area_budget_mm2", area_budget_mm2)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise SpecError(f"must be a positive number, got {v!r}", name)
+        try:
+            voltage_for(float(clock_mhz))
+        except ValueError:
+            raise SpecError(f"{clock_mhz} MHz is above the 45 nm maximum of {f_max_mhz(V_MAX):.0f} MHz at "
+                            f"{V_MAX} V", "clock_mhz") from None
         self.net = get_network(network)
         self.space = dualbranch_space()
         self.metrics = METRICS
-        self.system = {"word_bytes": word_bytes, "clock_mhz": float(clock_mhz), "dram_bw": dram_bw,
+        self.system = {"datatype": datatype, "clock_mhz": float(clock_mhz), "dram": dram,
                        "pe_budget": pe_budget, "area_budget_mm2": float(area_budget_mm2)}
         levels = np.array(self.space["acc1_rows"].levels, dtype=np.int64)
         self.model = DualBranchModel(self.net, levels, levels, **self.system)
@@ -136,8 +145,8 @@ class DualBranchSimulator(Simulator):
 
 
 def make_env(network: str | Path | DualBranchNet = "crossvit", objective: Any = None,
-             env_id: str = "archgym/DualBranch-v0", *, word_bytes: int = SYSTEM_DEFAULTS["word_bytes"],
-             clock_mhz: float = SYSTEM_DEFAULTS["clock_mhz"], dram_bw: int = SYSTEM_DEFAULTS["dram_bw"],
+             env_id: str = "archgym/DualBranch-v0", *, datatype: str = SYSTEM_DEFAULTS["datatype"],
+             clock_mhz: float = SYSTEM_DEFAULTS["clock_mhz"], dram: str = SYSTEM_DEFAULTS["dram"],
              pe_budget: int = SYSTEM_DEFAULTS["pe_budget"],
              area_budget_mm2: float = SYSTEM_DEFAULTS["area_budget_mm2"], **env_kwargs: Any) -> DesignEnv:
     """Entry point of ``archgym/DualBranch-v0`` (default network: ``crossvit``).
@@ -145,6 +154,6 @@ def make_env(network: str | Path | DualBranchNet = "crossvit", objective: Any = 
     The default objective targets half the middle design's latency and energy, with the area and PE budgets as
     constraints (:meth:`DualBranchSimulator.default_objective`).
     """
-    sim = DualBranchSimulator(network, word_bytes=word_bytes, clock_mhz=clock_mhz, dram_bw=dram_bw,
+    sim = DualBranchSimulator(network, datatype=datatype, clock_mhz=clock_mhz, dram=dram,
                               pe_budget=pe_budget, area_budget_mm2=area_budget_mm2)
     return DesignEnv.build(sim, objective, sim.default_objective(), env_id=env_id, **env_kwargs)

@@ -24,14 +24,16 @@ formalism and these stated assumptions (Chen et al., ISCA 2016 / JSSC 2017):
 * SRAM (global buffer) accesses exploit RS's register-file reuse of overlapping windows: ifmap reads
   ``cf * H*W*Cin`` (the unique ifmap once per column fold), filter reads ``ceil(E / C) * |filter|`` (one
   horizontally multicast read per fold holding that filter), psum writes ``rf * |ofmap|`` (as WS).
-* DRAM reuse follows the accelerator's rules with RS's loop order: the ifmap is re-fetched per column fold and
-  the filters ``ceil(E / C)`` times when they do not fit in half their SRAM; psums of one column block
-  (``min(E*M, C) * F`` words) stay on chip if they fit in half the ofmap SRAM, else ``2 * (rf - 1)`` passes.
-* Each RS PE carries Eyeriss's scratchpads (12 ifmap + 224 filter + 24 psum words, :data:`RS_SPAD_WORDS`):
-  area at the SRAM macro density of ``costs.py`` and ``RS_RF_ACCESSES_PER_MAC = 4`` scratchpad accesses per MAC
-  (ifmap read, weight read, psum read and write) at the square-root SRAM energy law. WS/OS PEs are charged
-  nothing for their pipeline registers (the accelerator model's convention), so RS trades PE area and RF
-  energy for fewer global-buffer accesses and better utilisation on layers with few filters.
+* DRAM reuse follows the accelerator's rules (``simulators/accelerator/model.py``) with RS's loop order: the
+  touched ifmap is re-fetched once per column fold and the filters ``ceil(E / C)`` times when they do not fit in
+  the active half of their SRAM; psums of one column block (``min(E*M, C) * F`` words) accumulate on chip if
+  they fit in the active half of the ofmap SRAM, else every pass is written and all but the first read back.
+* Each RS PE carries Eyeriss's scratchpads (Chen et al., JSSC 2017): a 12-word ifmap and a 24-entry psum
+  scratchpad in registers (plus one ifmap, weight and psum pipeline word), and a 224-word filter scratchpad as a
+  0.5 KiB SRAM macro (CACTI, ``simulators/accelerator/sram_table.py``). Per MAC it reads the ifmap and filter
+  scratchpads and reads and writes a psum (register energy of ``costs.py``, CACTI energy for the filter
+  scratchpad), on top of the MAC itself. So RS trades PE area and scratchpad energy for fewer global-buffer
+  accesses and better utilisation on layers with few filters.
 
 What it is not: no spad-capacity limit on how many (filter, channel) pairs a PE interleaves, no NoC bandwidth
 limits, no mapper search over Eyeriss's logical-to-physical folding choices. Its numbers are an idealised
@@ -42,8 +44,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulators.accelerator.costs import SRAM_MM2_PER_KIB, sram_pj_per_byte
-from simulators.accelerator.model import OS, WS, array_stats
+from simulators.accelerator.costs import DFF_UM2, REG_PJ_PER_BIT, Datatype, sram
+from simulators.accelerator.dataflow import OS, STAGE1_KEYS, WS, array_stats
 from simulators.accelerator.workloads import Workload
 
 TEMPLATES = ("WS", "OS", "RS")
@@ -53,25 +55,31 @@ TEMPLATE_INFO = {
     "RS": "row stationary, Eyeriss-like (approximation, see templates.py)",
 }
 
-#: Eyeriss PE scratchpads (ifmap + filter + psum entries), in words [Chen et al., JSSC 2017, Table II].
-RS_SPAD_WORDS = 12 + 224 + 24
-#: Scratchpad accesses per MAC in an RS PE: ifmap read, filter read, psum read + write.
-RS_RF_ACCESSES_PER_MAC = 4
+#: Eyeriss PE scratchpads: ifmap and psum entries (registers) and filter entries (SRAM) [Chen et al., JSSC 2017].
+RS_IFMAP_SPAD, RS_PSUM_SPAD, RS_FILTER_SPAD = 12, 24, 224
+#: The filter scratchpad macro: 0.5 KiB with 16-byte access (holds 224 words of up to 2 bytes).
+RS_FILTER_SPAD_KIB, RS_FILTER_SPAD_BLOCK = 0.5, 16
 
 #: Keys every template returns, shape (U, L).
-STAT_KEYS = ("compute", "gfolds", "a_if", "m_if", "a_f", "m_f", "a_of", "x_of", "sram_if", "sram_f", "sram_of",
-             "rf", "cf")
+STAT_KEYS = (*STAGE1_KEYS, "sram_if", "sram_f", "sram_of", "rf", "cf")
 
 
-def rs_spad_mm2(word_bytes: int) -> float:
-    """Scratchpad area of one RS PE (mm^2)."""
-    return RS_SPAD_WORDS * word_bytes / 1024.0 * SRAM_MM2_PER_KIB
+def rs_pe_cell_um2(dt: Datatype) -> float:
+    """Cell area of one RS PE without its filter scratchpad (um^2): MAC + register scratchpads + pipeline."""
+    bits = (RS_IFMAP_SPAD + 2) * dt.word_bits + (RS_PSUM_SPAD + 1) * dt.acc_bits + 2
+    return dt.mul_um2 + dt.acc_um2 + bits * DFF_UM2
 
 
-def rs_rf_pj_per_mac(word_bytes: int) -> float:
-    """Scratchpad energy per MAC of an RS PE (pJ)."""
-    kib = RS_SPAD_WORDS * word_bytes / 1024.0
-    return RS_RF_ACCESSES_PER_MAC * word_bytes * sram_pj_per_byte(kib)
+def rs_spad_macro() -> dict[str, float]:
+    """The filter scratchpad macro: ``area_mm2``, ``read_pj_per_byte``, ``leakage_mw`` (CACTI, 45 nm)."""
+    m = sram(RS_FILTER_SPAD_KIB, RS_FILTER_SPAD_BLOCK)
+    return {k: float(v[0]) for k, v in m.items()}
+
+
+def rs_extra_pj_per_mac(dt: Datatype) -> float:
+    """Scratchpad energy of one RS MAC at 0.9 V (pJ): ifmap read, filter read, psum read + write."""
+    return ((dt.word_bits + 2 * dt.acc_bits) * REG_PJ_PER_BIT
+            + dt.word_bytes * rs_spad_macro()["read_pj_per_byte"])
 
 
 def template_stats(wl: Workload, template: str, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
@@ -114,12 +122,14 @@ def _rs_stats(wl: Workload, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.
     f_words = a["filter_h"] * a["filter_w"] * a["channels"] * m * ones
     of_words = a["ofmap_h"] * a["ofmap_w"] * m * ones
     ef = np.ceil(e / c)
+    real = a["real_ifmap"] * ones
     return {
         "compute": g * folds * (t + r - 1.0),
         "gfolds": g * folds,
-        "a_if": if_words, "m_if": cf,
-        "a_f": f_words, "m_f": ef,
-        "a_of": np.minimum(sc, c) * f, "x_of": 2.0 * (rf - 1.0),
+        "u_if": g * real, "a_if": real, "lb_if": np.zeros_like(folds), "m_lb": cf,
+        "bp_if": np.zeros_like(folds), "band_if": g * cf * real, "nr_if": g * cf * if_words,
+        "f_tot": g * f_words, "a_f": f_words, "m_f": ef,
+        "o_tot": g * of_words, "a_of": np.minimum(sc, c) * f, "rf_of": rf,
         "sram_if": g * cf * if_words,
         "sram_f": g * ef * f_words,
         "sram_of": g * rf * of_words,
