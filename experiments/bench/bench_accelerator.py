@@ -5,6 +5,7 @@ Usage::
     python experiments/bench/bench_accelerator.py [--designs 200000] [--steps 3000] [--threads 2]
                                                   [--scalesim-python PATH | --no-scalesim]
                                                   [--landscape 20000] [--landscape-only]
+                                                  [--landscape-workload resnet18] [--calibration]
 
 Prints: the median time of one ``archgym/Accelerator-v0`` step (a full ResNet-18 evaluation, every metric),
 batched full ResNet-18 evaluations per second (1 thread and ``--threads`` threads; numpy releases the GIL), and,
@@ -111,7 +112,7 @@ def bench_scalesim(py: str, rows: int = 32, cols: int = 32) -> None:
         sim = AcceleratorSimulator(Workload("peer", layers))
         for df in ("os", "ws", "is"):
             cfg = Path(tmp) / f"{df}.cfg"
-            cfg.write_text(CFG.format(name=df, rows=rows, cols=cols, df=df))
+            cfg.write_text(CFG.format(name=df, rows=rows, cols=cols, df=df, kb=64))
             t0 = time.perf_counter()
             subprocess.run([py, str(runner), str(cfg), str(topo), str(Path(tmp) / "out"), "conv"], check=True,
                            capture_output=True)
@@ -164,16 +165,67 @@ def objective_position(n: int, seed: int = 1) -> str:
             f"{m['latency_s'][ok].min() * 1e3:.3f} ms, energy {m['energy_pj'][ok].min() * 1e-9:.2f} mJ")
 
 
-def print_landscape(n: int) -> None:
+def print_landscape(n: int, workload: str = "resnet18") -> None:
     t0 = time.perf_counter()
-    rows = landscape(n)
-    print(f"landscape check on {n} random ResNet-18 designs (never worse = <= on {', '.join(LANDSCAPE_METRICS)} "
+    rows = landscape(n, workload=workload)
+    print(f"landscape check on {n} random {workload} designs (never worse = <= on {', '.join(LANDSCAPE_METRICS)} "
           "for every design):")
     for name, dominant, useless in rows:
         print(f"  {name:16} free lunch: {', '.join(dominant) or 'none':10}  no reason to exist: "
               f"{'; '.join(useless) or 'none'}")
     print(f"  ({time.perf_counter() - t0:.1f} s)")
-    print("default objective: " + objective_position(n))
+    if workload == "resnet18":
+        print("default objective: " + objective_position(n))
+
+
+def chip_design_energy(r: int, c: int, df: str, kib: tuple[float, float, float], dram: str, clock: float,
+                       datatype: str, workload: str = "resnet18") -> dict[str, float]:
+    """Metrics of a design outside the design-space grid (any R x C, SRAM size, clock), through the model's stages."""
+    from simulators.accelerator.costs import get_datatype
+    from simulators.accelerator.dataflow import DATAFLOWS, array_stats
+    from simulators.accelerator.model import design_costs, finish, layer_dram
+    from simulators.accelerator.networks import get_workload
+
+    wl, dt = get_workload(workload), get_datatype(datatype)
+    s1 = array_stats(wl, np.array([r]), np.array([c]), np.array([DATAFLOWS.index(df)]))
+    p = {k: float(v[0]) for k, v in design_costs(dt, {"ifmap_sram_kib": [kib[0]], "filter_sram_kib": [kib[1]],
+                                                     "ofmap_sram_kib": [kib[2]], "dram": [dram],
+                                                     "clock_mhz": [clock]}).items()}
+    st = layer_dram(s1, float(dt.word_bytes), *kib, p["dram_gbps"] * 1e3 / clock)
+    tot = {k: float(v.sum()) for k, v in {**st, **{k: s1[k] for k in ("sram_if", "sram_f", "sram_of")}}.items()}
+    m = finish(tot["cycles"], tot["dram_if"], tot["dram_f"], tot["dram_ofw"], tot["dram_ofr"], tot["sram_if"],
+               tot["sram_f"], tot["sram_of"], float(wl.macs), float(r), float(c), dt, p)
+    return {**m, "macs": float(wl.macs), "volts": p["volts"]}
+
+
+def print_calibration() -> None:
+    """Area and energy per MAC of an Eyeriss-like and a TPU-like design next to the published figures."""
+    from simulators.accelerator import calibration as cal
+    from simulators.accelerator.technology import V_NOM, dynamic_energy_to_node
+
+    print(f"area calibration: layout factor {cal.LAYOUT_FACTOR:.3f} (DianNao 3.02 mm^2 in 65 nm / its parts "
+          f"{cal.diannao_cells_mm2():.3f} mm^2 at 45 nm, node-scaled)")
+    for chip, (model, published) in cal.predicted_mm2().items():
+        print(f"  {chip:28} model {model:7.2f} mm^2  published {published:7.2f} mm^2  ({model / published - 1:+.1%})")
+    from simulators.accelerator.costs import DATATYPES
+    from simulators.accelerator.technology import dynamic_scale
+    from simulators.dualbranch.templates import rs_extra_pj_per_mac
+
+    rows = [
+        ("Eyeriss-like: 12x14 int16 + RS scratchpads, 64+16+32 KiB, 200 MHz", 12, 14, "WS", (64, 16, 32),
+         "LPDDR4-3200-x16", 200.0, "int16", 65.0, 1.0, rs_extra_pj_per_mac(DATATYPES["int16"]),
+         "12.0 pJ/MAC (278 mW at 34.7 fps x 666 MMAC, AlexNet conv; chip, no DRAM)"),
+        ("TPU-like: 256x256 int8 WS, 3 x 4 MiB, 700 MHz", 256, 256, "WS", (4096, 4096, 4096), "DDR4-2400-x128",
+         700.0, "int8", 28.0, V_NOM, 0.0, "0.87 pJ/MAC (40 W busy / 46 TMAC/s peak; die incl. DDR3 I/O)"),
+    ]
+    print("energy per MAC on ResNet-18 (model at 45 nm; core = MAC + SRAM + leakage; x node rule to the chip's node):")
+    for name, r, c, df, kib, dram, clock, dt, node, volts, extra, published in rows:
+        m = chip_design_energy(r, c, df, kib, dram, clock, dt)
+        core = (m["energy_pj"] - m["dram_energy_pj"]) / m["macs"] + extra * dynamic_scale(m["volts"])
+        total = m["energy_pj"] / m["macs"] + extra * dynamic_scale(m["volts"])
+        scaled = dynamic_energy_to_node(core, node) * (volts / m["volts"]) ** 2
+        print(f"  {name}: utilisation {m['utilisation']:.2f}, core {core:.2f} pJ/MAC at {m['volts']:.2f} V "
+              f"(~{scaled:.2f} at {node:g} nm, {volts:g} V), with DRAM {total:.2f} pJ/MAC; published {published}")
 
 
 def main() -> None:
@@ -185,9 +237,14 @@ def main() -> None:
     ap.add_argument("--no-scalesim", action="store_true")
     ap.add_argument("--landscape", type=int, default=20_000, help="random designs for the landscape check")
     ap.add_argument("--landscape-only", action="store_true")
+    ap.add_argument("--landscape-workload", default="resnet18", help="built-in workload of the landscape check")
+    ap.add_argument("--calibration", action="store_true", help="only the area / energy-per-MAC calibration table")
     args = ap.parse_args()
+    if args.calibration:
+        print_calibration()
+        return
     if args.landscape:
-        print_landscape(args.landscape)
+        print_landscape(args.landscape, args.landscape_workload)
     if args.landscape_only:
         return
 

@@ -211,9 +211,10 @@ class ScalarModel:
         rows, s_if, s_f, s_of = self._stage1(r, c, design["dataflow"])
         p = self._design_costs(design)
         word = float(self.dt.word_bytes)
-        a_if = float(active_words(float(design["ifmap_sram_kib"]), word))
-        a_f = float(active_words(float(design["filter_sram_kib"]), word))
-        a_of = float(active_words(float(design["ofmap_sram_kib"]), word))
+        floor = math.floor  # exact, like np.floor in active_words
+        a_if = 50.0 * floor(floor(float(design["ifmap_sram_kib"]) * 1024.0 / word) / 100.0)
+        a_f = 50.0 * floor(floor(float(design["filter_sram_kib"]) * 1024.0 / word) / 100.0)
+        a_of = 50.0 * floor(floor(float(design["ofmap_sram_kib"]) * 1024.0 / word) / 100.0)
         bw = p["dram_gbps"] * 1e3 / p["clock_mhz"]
         ceil = math.ceil
         lat = d_if = d_f = d_ofw = d_ofr = 0.0
