@@ -1,12 +1,12 @@
-"""Search agents (random, random walk, GA, ACO, BO, Optuna TPE): every agent on every env, reproducibility,
-operators, and BO against random search on the synthetic problem with a known optimum.
+"""Search agents (random, random walk, GA, ACO, NSGA-II, BO, qNEHVI, Optuna): every agent on every env,
+reproducibility, operators, BO batch shapes, NSGA-II sorting, Optuna's defaults, and BO against random search
+on the synthetic problem with a known optimum.
 
 RL agents (``uses_env``) have their own file, tests/test_agents_rl.py.
 """
 
 from __future__ import annotations
 
-import math
 from functools import cache
 
 import numpy as np
@@ -21,7 +21,7 @@ from archgym_lite.plugins.testing import env_availability, mixed_space
 from archgym_lite.trials import logs
 from archgym_lite.trials.run import run_trial
 
-SEARCH_AGENTS = ["random", "random-walk", "ga", "aco", "bo", "optuna-tpe"]
+SEARCH_AGENTS = ["random", "random-walk", "ga", "aco", "nsga2", "bo", "qnehvi", "optuna-tpe", "optuna"]
 RL_AGENTS = ["ppo", "a2c", "dqn", "sac"]
 SYNTHETIC = "archgym/Synthetic-v0"
 
@@ -239,23 +239,163 @@ def test_optuna_tell_matches_ask_order() -> None:
         agent.tell(designs[:1], np.array([0.0]), {})
 
 
-def test_bo_batch_is_distinct_and_valid() -> None:
-    from agents.bayesian.bo import BayesianOptimization, expected_improvement
+# --- BO on BoTorch: batch shapes ----------------------------------------------------------------------
 
+
+def _told_bo(cls_name: str = "bo", **params):
+    """A BO agent on the synthetic env that has been told its initial batch; returns (agent, sim, objective)."""
     env = archgym_lite.make(SYNTHETIC)
     sim, obj = env.simulator, env.objective
-    bo = BayesianOptimization(sim.space, seed=0, n_init=6, batch_size=5, n_candidates=200)
-    assert bo.batch_size() == 6
+    bo = archgym_lite.agent_class(cls_name)(sim.space, seed=0, **params)
     init = bo.ask(bo.batch_size())
     table = sim.evaluate_batch(init)
     bo.tell(init, obj.reward_batch(table), table)
+    return bo, sim, obj, init
+
+
+@pytest.mark.parametrize("params", [{}, {"acquisition": "qLogNEI"}, {"categorical": "mixed"},
+                                    {"output_transform": "standardize"}], ids=lambda p: str(p) or "default")
+def test_bo_batch_shapes(params) -> None:
+    bo, sim, obj, init = _told_bo(n_init=6, batch_size=5, n_candidates=200, n_local=50, **params)
+    assert len(init) == 6 and len({design_key(sim.space, d) for d in init}) == 6  # the initial batch is n_init
     assert bo.batch_size() == 5
-    batch = bo.ask(5)
-    keys = {design_key(sim.space, d) for d in batch}
-    assert len(keys) == 5 and not keys & {design_key(sim.space, d) for d in init}
-    for d in batch:
-        sim.space.validate(d)
-    # EI is non-negative and grows with the predicted mean and with uncertainty
-    ei = expected_improvement(np.array([0.0, 1.0, 0.0]), np.array([1.0, 1.0, 2.0]), best=0.5, xi=0.0)
-    assert np.all(ei >= 0) and ei[1] > ei[0] and ei[2] > ei[0]
-    assert math.isclose(expected_improvement(np.array([2.0]), np.array([1e-15]), 0.5, 0.0)[0], 1.5)
+    seen = {design_key(sim.space, d) for d in init}
+    for q in (5, 3, 1):  # the run loop asks for less than batch_size at the end of a budget
+        batch = bo.ask(q)
+        keys = {design_key(sim.space, d) for d in batch}
+        assert len(batch) == q and len(keys) == q and not keys & seen
+        for d in batch:
+            assert sim.space.validate(d) == d
+        table = sim.evaluate_batch(batch)
+        bo.tell(batch, obj.reward_batch(table), table)
+        seen |= keys
+    assert len(bo.y) == 6 + 5 + 3 + 1
+
+
+def test_bo_encoder_and_training_tensor_shapes() -> None:
+    from agents.bayesian.models import TorchEncoder
+
+    space = mixed_space()  # int, pow2, int_list, categorical (3 choices), real
+    onehot, mixed = TorchEncoder(space), TorchEncoder(space, "mixed")
+    designs = space.sample_batch(0, 7)
+    assert tuple(onehot.encode(designs).shape) == (7, 4 + 3) and onehot.cat_dims == []
+    X = mixed.encode(designs)
+    assert tuple(X.shape) == (7, 5) and mixed.cat_dims == [3]
+    assert set(X[:, 3].tolist()) <= {0.0, 1.0, 2.0} and float(X.min()) >= 0.0 and float(onehot.encode(designs).max()) <= 1.0
+
+
+def test_bo_refits_hyperparameters_on_a_schedule() -> None:
+    bo, sim, obj, _ = _told_bo(n_init=8, batch_size=4, n_candidates=100, n_local=20, refit_every=8)
+    for _ in range(5):  # models on 8, 12, 16, 20, 24 observations: fits at 8, 16, 24 only
+        batch = bo.ask(4)
+        table = sim.evaluate_batch(batch)
+        bo.tell(batch, obj.reward_batch(table), table)
+    assert bo.gp.n_fits == 3
+
+
+def test_bo_on_a_space_smaller_than_the_batch() -> None:
+    from agents.bayesian.bo import BayesianOptimization
+
+    space = DesignSpace([CategoricalParam("a", ["x", "y", "z"])])
+    bo = BayesianOptimization(space, seed=0, n_init=2, batch_size=4)
+    init = bo.ask(2)
+    bo.tell(init, np.array([0.0, 1.0]), {})
+    batch = bo.ask(4)  # one design is left: it comes first, then repeats fill the batch
+    assert len(batch) == 4 and {d["a"] for d in init} | {batch[0]["a"]} == {"x", "y", "z"}
+
+
+def test_qnehvi_batch_shapes_under_a_traded_objective() -> None:
+    from archgym_lite.plugins.testing import conformance_env
+
+    env = conformance_env(mixed_space(), trade=True)
+    sim, obj = env.simulator, env.objective
+    agent = archgym_lite.agent_class("qnehvi")(sim.space, seed=0, n_init=6, batch_size=3, n_candidates=100)
+    agent.set_objective(obj.with_reference(sim.evaluate(sim.space.default())))
+    seen = set()
+    for q in (6, 3, 2):
+        batch = agent.ask(q)
+        keys = {design_key(sim.space, d) for d in batch}
+        assert len(batch) == q == len(keys) and not keys & seen
+        table = sim.evaluate_batch(batch)
+        agent.tell(batch, obj.reward_batch(table), table)
+        seen |= keys
+    assert agent.gains.shape == (11, 2) and agent.violation.shape == (11,)
+
+
+# --- NSGA-II ------------------------------------------------------------------------------------------
+
+
+def test_nsga2_fronts_with_constraint_domination() -> None:
+    from agents.evolutionary.nsga2 import crowding_distance, fronts
+
+    values = np.array([[3, 1], [2, 2], [1, 3], [1, 1], [0, 0], [9, 9], [9, 9]], dtype=float)
+    violation = np.array([0, 0, 0, 0, 0, 0.5, 0.2])
+    got = [sorted(f.tolist()) for f in fronts(values, violation)]
+    # feasible: {0,1,2} non-dominated, then (1,1), then (0,0); infeasible (9,9)s after, smaller violation first
+    assert got == [[0, 1, 2], [3], [4], [6], [5]]
+    # crowding of the staircase (3,1),(2,2),(1,3): ends infinite; middle (3-1)/2 + (3-1)/2 = 2
+    np.testing.assert_allclose(crowding_distance(values[:3]), [np.inf, 2.0, np.inf])
+
+
+def test_nsga2_keeps_the_first_front_and_searches_the_trade_off() -> None:
+    from archgym_lite.plugins.testing import conformance_env
+
+    env = conformance_env(mixed_space(), trade=True)
+    sim, obj = env.simulator, env.objective.with_reference({"cost": 1.0, "area": 1.0})
+    ga = archgym_lite.agent_class("nsga2")(sim.space, seed=0, pop_size=8)
+    ga.set_objective(obj)
+    told_g, told_v = [], []
+    for _ in range(6):
+        designs = ga.ask(8)
+        table = sim.evaluate_batch(designs)
+        ga.tell(designs, obj.reward_batch(table), table)
+        told_g.append(obj.gains_batch(table))
+        told_v.append(obj.violation_batch(table))
+    g, v = np.vstack(told_g), np.concatenate(told_v)
+    feas = g[v == 0]
+    nd = [i for i, p in enumerate(feas) if not ((feas >= p).all(1) & (feas > p).any(1)).any()]
+    members, front = {tuple(m[1]) for m in ga.members}, {tuple(feas[i]) for i in nd}
+    # the non-dominated feasible designs seen so far all survive when they fit, else they fill the population
+    assert front <= members if len(front) <= 8 else members <= front
+    assert len(ga.members) == 8
+
+
+# --- Optuna peers ---------------------------------------------------------------------------------------
+
+
+def test_optuna_tpe_uses_optunas_defaults() -> None:
+    import optuna
+
+    from agents.optuna_tpe import OptunaTPE
+
+    agent = OptunaTPE(mixed_space(), seed=0)
+    sampler = agent.study.sampler
+    default = optuna.samplers.TPESampler(seed=0)
+    for attr in ("_multivariate", "_n_startup_trials", "_n_ei_candidates", "_group", "_constant_liar"):
+        assert getattr(sampler, attr) == getattr(default, attr), attr
+    assert sampler._is_multivariate(agent.study)  # Optuna's default for one objective: multivariate TPE
+    tuned = OptunaTPE(mixed_space(), seed=0, multivariate=False, n_startup_trials=3).study.sampler
+    assert tuned._multivariate is False and tuned._n_startup_trials == 3
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "cmaes", "nsga2", "gp", "random", "qmc"])
+def test_optuna_samplers_by_name(sampler: str) -> None:
+    res = run_trial(SYNTHETIC, "optuna", 14, seed=0, agent_params={"sampler": sampler}, raise_errors=True)
+    assert res.n_evals == 14 and np.isfinite(res.best_reward)
+
+
+def test_optuna_multi_objective_study_with_constraints() -> None:
+    from agents.optuna_tpe import OptunaTPE
+    from archgym_lite.plugins.testing import conformance_env
+
+    env = conformance_env(mixed_space(), trade=True)
+    sim, obj = env.simulator, env.objective
+    agent = OptunaTPE(sim.space, seed=0, batch_size=4)
+    agent.set_objective(obj)
+    designs = agent.ask(4)
+    table = sim.evaluate_batch(designs)
+    agent.tell(designs, obj.reward_batch(table), table)
+    trials = agent.study.trials
+    assert len(agent.study.directions) == 2
+    np.testing.assert_allclose([t.values for t in trials], obj.gains_batch(table))
+    np.testing.assert_allclose([t.system_attrs["constraints:violation"] for t in trials], obj.violation_batch(table))

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import archgym_lite
 from archgym_lite import SpecError
+from archgym_lite.core.agent import Agent
 from archgym_lite.report import (
     HV_REF,
     best_so_far,
@@ -14,6 +16,7 @@ from archgym_lite.report import (
     hypervolume_2d,
     normalise,
     pareto_mask,
+    resolve_target,
     slug,
     write_report,
 )
@@ -23,6 +26,25 @@ ENV = "archgym/Synthetic-v0"
 SETTINGS = {"random": [{"batch_size": 1}, {"batch_size": 4}],
             "random-walk": [{"greedy": True, "restart_prob": 0.0}, {"greedy": False, "restart_prob": 0.3}]}
 SEEDS = (0, 1, 2)
+
+
+class SeedBlind(Agent):
+    """Walks the levels of the first parameter in order, whatever its seed: every trial is identical."""
+
+    name = "seed-blind"
+
+    def __init__(self, space, seed=None, **params):
+        super().__init__(space, seed, **params)
+        self.i = 0
+
+    def ask(self, n=1):
+        p = self.space.params[0]
+        out = [{**self.space.default(), p.name: p.levels[(self.i + k) % p.n_levels]} for k in range(n)]
+        self.i += n
+        return out
+
+    def tell(self, designs, rewards, metrics):
+        pass
 
 
 # --- pure helpers -------------------------------------------------------------------------------------
@@ -91,6 +113,9 @@ def test_no_trial_logs_is_a_spec_error_naming_the_directory(tmp_path):
 def run_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     trials = root / "trials"
+    archgym_lite.register_agent("seed-blind", SeedBlind, override=True)
+    for seed in SEEDS:
+        assert run_trial(ENV, "seed-blind", 24, seed=seed, out_dir=trials, run_id="r1").status == "completed"
     for agent, settings in SETTINGS.items():
         for params in settings:
             for seed in SEEDS:
@@ -126,11 +151,11 @@ def test_report_files_and_failed_trials(report):
     names = {p.name for p in out.iterdir()}
     assert {"report.md", "summary.csv", "best.csv", "pareto_archgym_Synthetic-v0.csv",
             "best_so_far_archgym_Synthetic-v0.png", "lottery_archgym_Synthetic-v0.png",
-            "pareto_archgym_Synthetic-v0.png"} <= names
+            "hypervolume_archgym_Synthetic-v0.png", "pareto_archgym_Synthetic-v0.png"} <= names
     assert all(p.exists() and p.stat().st_size > 0 for p in res.paths)
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in res.pngs)
     md = res.markdown.read_text()
-    assert "14 trials: 12 completed, 2 failed or incomplete" in md
+    assert "17 trials: 15 completed, 2 failed or incomplete" in md
     assert "RuntimeError: boom" in md and "orphan" in md and "incomplete" in md
     for p in res.pngs:
         assert f"]({p.name})" in md
@@ -138,21 +163,42 @@ def test_report_files_and_failed_trials(report):
     assert set(res.failed["trial_id"]) == {"dead", "orphan"}
 
 
+def _hypervolume_by_hand(trial: pd.DataFrame, manifest: dict) -> float:
+    """BoTorch's exact hypervolume of the trial's feasible log-ratio gains over the manifest's reference point."""
+    import torch
+    from botorch.utils.multi_objective.hypervolume import Hypervolume
+
+    ref = manifest["objective"]["reference"]  # {"cost": value}: Synthetic's one target metric
+    feas = trial[trial["feasible"]]
+    gains = np.stack([np.log(ref[m] / feas[f"m_{m}"].to_numpy()) for m in ref], axis=1)
+    gains = gains[(gains > 0).all(axis=1)]
+    if not len(gains):
+        return 0.0
+    if gains.shape[1] == 1:
+        return float(gains.max())
+    return float(Hypervolume(torch.zeros(gains.shape[1], dtype=torch.double)).compute(torch.as_tensor(gains)))
+
+
 def test_summary_csv_matches_independent_pandas_computation(report):
     run_dir, res = report
     summary = pd.read_csv(run_dir / "report" / "summary.csv")
-    assert len(summary) == 4 and set(summary["agent"]) == set(SETTINGS)
+    assert len(summary) == 5 and set(summary["agent"]) == {*SETTINGS, "seed-blind"}
     rows = _completed_rows(run_dir)
     per_trial = rows.groupby(["agent", "agent_params", "trial_id"])["reward"].max()
-    target = per_trial.median()
+    best_known = per_trial.max()
+    target = best_known - 0.05 * abs(best_known)  # the default target: within 5% of the best known reward
     expected = per_trial.groupby(["agent", "agent_params"]).agg(
-        n="count", med="median", q25=lambda s: s.quantile(0.25), q75=lambda s: s.quantile(0.75))
+        n="count", med="median", q25=lambda s: s.quantile(0.25), q75=lambda s: s.quantile(0.75),
+        hit=lambda s: (s >= target).mean())
 
     def ett(g):
         hit = np.flatnonzero(g.sort_values("step")["reward"].cummax().to_numpy() >= target)
         return hit[0] + 1.0 if hit.size else np.inf
 
     evals = rows.groupby(["agent", "agent_params", "trial_id"]).apply(ett, include_groups=False)
+    manifests = {json.loads(m.read_text())["trial_id"]: json.loads(m.read_text())
+                 for m in (run_dir / "trials").glob("*.json")}
+    hv = {tid: _hypervolume_by_hand(g, manifests[tid]) for tid, g in rows.groupby("trial_id")}
     got = summary.set_index(["agent", "agent_params"])
     assert set(got.index) == set(expected.index)
     for key, e in expected.iterrows():
@@ -162,17 +208,51 @@ def test_summary_csv_matches_independent_pandas_computation(report):
         assert g["best_reward_q25"] == pytest.approx(e["q25"])
         assert g["best_reward_q75"] == pytest.approx(e["q75"])
         assert g["target"] == pytest.approx(target)
+        assert g["hit_rate"] == pytest.approx(e["hit"])
         med = np.median(evals.loc[key].to_numpy())
         assert (np.isnan(g["evals_to_target_median"]) if np.isinf(med) else g["evals_to_target_median"] == med)
-        assert 0.0 <= g["hv_median"] <= g["hv_union"] <= 1.21 + 1e-12
-    # the failed trial and the orphan log are counted against their settings, never in their statistics against its setting, never in its statistics
+        ids = rows.loc[(rows["agent"] == key[0]) & (rows["agent_params"] == key[1]), "trial_id"].unique()
+        assert g["hv_median"] == pytest.approx(np.median([hv[t] for t in ids]))
+        assert g["hv_union"] >= g["hv_median"] - 1e-12
+        assert g["identical_trials"] == (key[0] == "seed-blind")  # only the agent that ignores its seed
+    # the failed trial and the orphan log are counted against their settings, never in their statistics
     assert got.loc[("random", json.dumps({"batch_size": 1})), "failed"] == 1
     assert summary["failed"].sum() == 2
-    best = pd.read_csv(run_dir / "report" / "best.csv").set_index("agent")
-    for agent in SETTINGS:
-        rows_a = summary[summary["agent"] == agent]
-        assert best.loc[agent, "best_reward_median"] == pytest.approx(rows_a["best_reward_median"].max())
-        assert best.loc[agent, "hv_agent"] >= rows_a["hv_union"].max() - 1e-12
+
+
+def test_best_csv_rows_are_each_the_best_settings_own_row(report):
+    run_dir, res = report
+    summary = pd.read_csv(run_dir / "report" / "summary.csv")
+    best = pd.read_csv(run_dir / "report" / "best.csv")
+    assert list(best["agent"]) == sorted(summary["agent"].unique())
+    for _, b in best.iterrows():
+        rows_a = summary[summary["agent"] == b["agent"]]
+        assert b["settings_compared"] == len(rows_a)
+        own = rows_a[rows_a["setting"] == b["setting"]].iloc[0]
+        assert own["best_reward_median"] == rows_a["best_reward_median"].max()
+        for col in best.columns.drop(["settings_compared"]):  # every other column is that setting's own
+            assert (own[col] == b[col]) or (pd.isna(own[col]) and pd.isna(b[col])), col
+
+
+def test_resolve_target():
+    assert resolve_target(None, 2.0) == pytest.approx(1.9)  # default 95%: within 5% of the best known
+    assert resolve_target("95%", -2.0) == pytest.approx(-2.1)  # stays below a negative best known
+    assert resolve_target("50%", 4.0) == pytest.approx(2.0) and resolve_target(1.25, 9.0) == 1.25
+    assert resolve_target("-3.5", 9.0) == -3.5
+    for bad in ("fast", "0%", "120%", "nan"):
+        with pytest.raises(SpecError, match="target"):
+            resolve_target(bad, 1.0)
+
+
+def test_report_cli_target_option(run_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from archgym_lite.cli import app
+
+    ok = CliRunner().invoke(app, ["report", str(run_dir), "--out", str(tmp_path / "a"), "--target", "80%"])
+    assert ok.exit_code == 0, ok.output
+    bad = CliRunner().invoke(app, ["report", str(run_dir), "--out", str(tmp_path / "b"), "--target", "soon"])
+    assert bad.exit_code != 0 and "target" in bad.output and "95%" in bad.output
 
 
 def test_pareto_csv_is_exactly_the_non_dominated_feasible_designs(report):

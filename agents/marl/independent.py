@@ -22,8 +22,9 @@ Two things keep the learners from collapsing onto one design within a DSE budget
 * **A repeat guard:** no design is evaluated more than ``max_design_share`` of the budget (at least once;
   more only when the space is smaller than ``1 / max_design_share`` designs). A joint action that would
   exceed it is redrawn from the policies flattened by ``temperature = 2, 4, ...``, and after
-  ``MAX_REDRAWS`` failed redraws replaced by a uniformly random design. The learners are updated with the
-  action actually taken.
+  ``MAX_REDRAWS`` failed redraws replaced by the least evaluated of ``MAX_REDRAWS`` uniformly random designs
+  (of all designs, in a space of at most ``ENUMERABLE`` designs, so there the cap is exact). The learners are
+  updated with the action actually taken.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from archgym_lite.core.agent import Agent, AgentParams
 from archgym_lite.core.space import Design
 
 MAX_REDRAWS = 8
+ENUMERABLE = 4096
 
 
 class _Learner:
@@ -129,13 +131,17 @@ class IndependentLearners(Agent):
     def _guarded_actions(self, env: Any, learners: Mapping[str, _Learner], slots: Mapping[str, np.ndarray],
                          counts: Counter, cap: int) -> dict[str, np.ndarray]:
         """Joint action from the policies, redrawn (flatter, then uniform) while its design is at the cap."""
-        for attempt in range(MAX_REDRAWS + 1):
-            t = 2.0 ** attempt
-            actions = ({a: lr.act(t) for a, lr in learners.items()} if attempt < MAX_REDRAWS
-                       else {a: lr.uniform() for a, lr in learners.items()})
+        for attempt in range(MAX_REDRAWS):
+            actions = {a: lr.act(2.0 ** attempt) for a, lr in learners.items()}
             if counts[self._design_of(env, actions, slots)] < cap:
-                break
-        return actions
+                return actions
+        if env.action_mode == "design" and env.space.size <= ENUMERABLE:  # the least evaluated design
+            every = np.stack(np.unravel_index(np.arange(int(env.space.size)), tuple(env.space.nvec)), axis=1)
+            n = np.array([counts[tuple(int(i) for i in row)] for row in every])
+            pick = every[self.rng.choice(np.flatnonzero(n == n.min()))]
+            return {a: pick[slots[a]] for a in learners}
+        options = [{a: lr.uniform() for a, lr in learners.items()} for _ in range(MAX_REDRAWS)]
+        return min(options, key=lambda acts: counts[self._design_of(env, acts, slots)])
 
     @staticmethod
     def _design_of(env: Any, actions: Mapping[str, np.ndarray], slots: Mapping[str, np.ndarray]) -> tuple:

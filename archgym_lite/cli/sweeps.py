@@ -48,20 +48,25 @@ def sweep_cmd(
 def report_cmd(
     run_dir: Path = typer.Argument(..., help="Run directory of a sweep (or any directory of trial logs)"),
     out: Path | None = typer.Option(None, "--out", help="Report directory (default: RUN_DIR/report)"),
-    target: float | None = typer.Option(None, "--target", help="Reward target for 'evaluations to target'"),
+    target: str | None = typer.Option(
+        None, "--target", metavar="REWARD|P%",
+        help="Target for each setting's hit rate and evaluations to target: a reward (e.g. 1.5) or a percentage "
+             "of the env's best known reward (e.g. 95%: within 5% of it, best - 0.05*|best|). Default: 95%"),
+    best_known: float | None = typer.Option(
+        None, "--best-known", help="Best known reward (e.g. an exhaustive optimum); the run's best if higher"),
     pareto: str | None = typer.Option(None, "--pareto", metavar="METRIC,METRIC",
                                       help="Two metrics for the Pareto front, e.g. latency_s,energy_pj"),
 ) -> None:
-    """Summary tables (Markdown/CSV), best-so-far, hyperparameter-lottery and Pareto plots (PNG)."""
+    """Summary tables (Markdown/CSV); best-so-far, hypervolume, hyperparameter-lottery and Pareto plots (PNG)."""
     from archgym_lite.report import write_report
 
     with cli_errors():
         metrics = [m.strip() for m in pareto.split(",")] if pareto else None
-        res = write_report(run_dir, out_dir=out, target=target, pareto_metrics=metrics)
-    keep = ["env", "agent", "best_setting", "trials", "failed", "best_reward_median", "best_reward_q25",
-            "best_reward_q75", "evals_to_target_median", "hv_agent"]
+        res = write_report(run_dir, out_dir=out, target=target, pareto_metrics=metrics, best_known=best_known)
+    keep = ["env", "agent", "setting", "trials", "best_reward_median", "best_reward_q25", "best_reward_q75",
+            "target", "hit_rate", "evals_to_target_median", "identical_trials", "hv_median"]
     cols = [c for c in keep if c in res.best]
-    rows = [{k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in r.items()}
+    rows = [{k: (f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in r.items()}
             for r in res.best[cols].to_dict("records")]
     console.print(table("Best setting per env x agent (median and IQR over seeds)", rows, cols))
     console.print(f"report: {res.markdown} ({len(res.pngs)} plots, {len(res.failed)} failed trials listed)",

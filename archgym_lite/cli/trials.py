@@ -37,8 +37,10 @@ def run_cmd(
         err_console.print(Text.assemble((f"trial {result.trial_id} failed", "red"), f"\n{result.error}"))
         raise typer.Exit(1)
     console.print(Text.assemble("trial ", (result.trial_id, "bold"),
-                                f": {result.n_evals} evaluations in "
-                                f"{result.wall_time_s:.2f} s, best reward {result.best_reward:.4g}"))
+                                f": {result.n_evals} evaluations of {result.n_unique} unique designs (repeats "
+                                f"looked up, not simulated) in {result.wall_time_s:.2f} s, "
+                                f"best reward {result.best_reward:.4g}, "
+                                f"hypervolume {result.hypervolume:.4g}"))
     console.print(f"best design: {result.best_design}", markup=False)
     console.print(f"log: {result.log_path}", markup=False)
 

@@ -18,9 +18,12 @@ logged reward is still the scalar above (rows keep one schema); multi-objective 
 per traded metric (for a scalar objective: per target metric). The score of a set of designs is the
 **hypervolume** of its feasible gains above the origin, i.e. the volume (in nepers^k) of metric space that
 its Pareto front dominates and that is better than the reference point ``ref``. ``reference`` gives ``ref``
-per traded metric; a missing one is filled by :meth:`Objective.with_reference` at the start of a run as the
-worse of the metric's target and its value at the space's default design (so every design that beats the
-baseline design or meets the target counts), and falls back to the target otherwise.
+per traded metric; a missing one is filled by :meth:`Objective.with_reference` at the start of a run: the
+worse of the metric's target and its value at the space's default (middle) design, loosened by a factor of
+:data:`REFERENCE_SLACK` (= 2). Every design within a factor 2 of that baseline in every traded metric counts,
+so the score rewards the spread of a front, not only its corner nearest the targets, and it does not
+depend on which agents ran. Without a baseline (``reference_point`` of an unresolved objective) the target
+itself is the reference.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from archgym_lite.core.errors import SpecError
 from archgym_lite.core.simulator import Metric
 
 _TINY = 1e-300
+#: How far outside the worse of target and baseline design the default reference point lies (a factor).
+REFERENCE_SLACK = 2.0
 _SPEC_KEYS = ("constraints", "penalty", "reference", "targets", "trade")
 
 
@@ -156,12 +161,13 @@ class Objective:
 
     def with_reference(self, baseline: Mapping[str, float]) -> Objective:
         """This objective with every missing reference value set to the worse of the metric's target and its
-        value in ``baseline`` (the metrics of the space's default design)."""
+        value in ``baseline`` (the metrics of the space's default design), loosened by :data:`REFERENCE_SLACK`."""
         ref = dict(self.reference)
         for t in self.targets:
             if t.metric in self.trade_metrics and t.metric not in ref:
                 x = max(float(baseline[t.metric]), _TINY)
-                ref[t.metric] = max(t.target, x) if t.lower_is_better else min(t.target, x)
+                ref[t.metric] = (max(t.target, x) * REFERENCE_SLACK if t.lower_is_better
+                                 else min(t.target, x) / REFERENCE_SLACK)
         return replace(self, reference=tuple((m, ref[m]) for m in self.trade_metrics))
 
     def gains_batch(self, table: Mapping[str, np.ndarray]) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Matplotlib (Agg) PNGs for :mod:`archgym_lite.report`: best-so-far curves, lottery boxes, Pareto fronts."""
+"""Matplotlib (Agg) PNGs for :mod:`archgym_lite.report`: best-so-far and hypervolume curves, lottery boxes, Pareto
+fronts."""
 
 from __future__ import annotations
 
@@ -34,6 +35,18 @@ def _save(fig: Any, path: Path) -> None:
         plt.close(fig)
 
 
+def _median_band(ax: Any, curves: Mapping[str, tuple[str, np.ndarray]], colours: Mapping[str, Any]) -> None:
+    """Median over trials of each agent's curves, with an IQR band, x = evaluations."""
+    for agent, (label, mat) in curves.items():
+        x = np.arange(1, mat.shape[1] + 1)
+        counts = np.isfinite(mat).sum(axis=0)
+        mat = mat[:, counts > 0]
+        x = x[counts > 0]
+        q25, med, q75 = np.nanpercentile(mat, [25, 50, 75], axis=0)
+        ax.plot(x, med, color=colours[agent], lw=2, label=f"{label}, n={mat.shape[0]}")
+        ax.fill_between(x, q25, q75, color=colours[agent], alpha=0.2, lw=0)
+
+
 def plot_best_so_far(curves: Mapping[str, tuple[str, np.ndarray]], target: float, colours: Mapping[str, Any],
                      title: str, path: Path) -> None:
     """Median best-so-far reward per agent with an IQR band, x = evaluations.
@@ -46,14 +59,7 @@ def plot_best_so_far(curves: Mapping[str, tuple[str, np.ndarray]], target: float
         path: PNG to write.
     """
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    for agent, (label, mat) in curves.items():
-        x = np.arange(1, mat.shape[1] + 1)
-        counts = np.isfinite(mat).sum(axis=0)
-        mat = mat[:, counts > 0]
-        x = x[counts > 0]
-        q25, med, q75 = np.nanpercentile(mat, [25, 50, 75], axis=0)
-        ax.plot(x, med, color=colours[agent], lw=2, label=f"{label}, n={mat.shape[0]}")
-        ax.fill_between(x, q25, q75, color=colours[agent], alpha=0.2, lw=0)
+    _median_band(ax, curves, colours)
     if np.isfinite(target):
         ax.axhline(target, color="0.3", ls=":", lw=1.2, label=f"target {target:.3g}")
     ax.set_xlabel("evaluations")
@@ -64,28 +70,69 @@ def plot_best_so_far(curves: Mapping[str, tuple[str, np.ndarray]], target: float
     _save(fig, path)
 
 
-def plot_lottery(summary: pd.DataFrame, colours: Mapping[str, Any], title: str, path: Path) -> None:
-    """One box per agent over its settings' median best rewards; each setting is a labelled dot."""
+def plot_hypervolume(curves: Mapping[str, tuple[str, np.ndarray]], colours: Mapping[str, Any], title: str,
+                     path: Path) -> None:
+    """Median hypervolume after each evaluation per agent (its setting with the best median final hypervolume),
+    with an IQR band over seeds.
+
+    Args:
+        curves: agent → (legend label, trials × evaluations matrix of hypervolumes, NaN-padded).
+        colours: agent → colour.
+        title: Figure title.
+        path: PNG to write.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    _median_band(ax, curves, colours)
+    ax.set_xlabel("evaluations")
+    ax.set_ylabel("hypervolume of the feasible front (nepers^k, higher is better)")
+    ax.set_title(f"{title}\nmedian over seeds of each agent's best setting, band = IQR", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    _save(fig, path)
+
+
+def plot_lottery(summary: pd.DataFrame, colours: Mapping[str, Any], title: str, path: Path,
+                 target: float = float("nan")) -> None:
+    """One box per agent over its settings' median best rewards; each setting is a dot, the target a line.
+
+    The best and worst setting of each agent are labelled with their hit rate at the target; a setting whose
+    trials are identical (its seed has no effect) is drawn as a hollow diamond.
+    """
     agents = sorted(summary["agent"].unique())
     fig, ax = plt.subplots(figsize=(min(16.0, max(5.0, 2.2 * len(agents) + 1.5)), 4.8))
     data = [summary.loc[summary["agent"] == a, "best_reward_median"].dropna().to_numpy() for a in agents]
     ax.boxplot([d if len(d) else [np.nan] for d in data], positions=range(1, len(agents) + 1), widths=0.35,
                showfliers=False, medianprops={"color": "k"})
+    same = summary.get("identical_trials", pd.Series(False, index=summary.index)).fillna(False).astype(bool)
     for i, a in enumerate(agents, start=1):  # settings as dots beside the box; the best and worst labelled
         g = summary[(summary["agent"] == a) & summary["best_reward_median"].notna()]
-        xs = np.full(len(g), i + 0.27)
-        ax.scatter(xs, g["best_reward_median"], color=colours[a], s=36, zorder=3, edgecolor="k", lw=0.5)
+        for flag, marker, face in ((False, "o", colours[a]), (True, "D", "none")):
+            h = g[same[g.index] == flag]
+            ax.scatter(np.full(len(h), i + 0.27), h["best_reward_median"], marker=marker, s=36, zorder=3,
+                       facecolor=face, edgecolor=colours[a] if flag else "k", lw=1.2 if flag else 0.5)
         if len(g):
             ends = g.loc[[g["best_reward_median"].idxmax(), g["best_reward_median"].idxmin()]].drop_duplicates()
             for (_, r), dy in zip(ends.iterrows(), (4, -4), strict=False):
-                ax.annotate(r["setting"].replace(", ", "\n"), (i + 0.27, r["best_reward_median"]),
+                hit = r.get("hit_rate", np.nan)
+                note = f"\nhit {hit:.0%}" if np.isfinite(hit) else ""
+                ax.annotate(r["setting"].replace(", ", "\n") + note, (i + 0.27, r["best_reward_median"]),
                             xytext=(6, dy), textcoords="offset points", fontsize=6.5,
                             va="bottom" if dy > 0 else "top", color="0.25")
+    handles = []
+    if np.isfinite(target):
+        handles.append(ax.axhline(target, color="tab:red", ls="--", lw=1.2, label=f"target {target:.4g}"))
+    if same.any():
+        handles.append(ax.scatter([], [], marker="D", facecolor="none", edgecolor="0.3",
+                                  label="setting with identical trials (seed has no effect)"))
+    if handles:
+        ax.legend(handles=handles, fontsize=7.5, loc="lower left")
     ax.set_xticks(range(1, len(agents) + 1), [f"{a}\n({len(d)} settings)" for a, d in zip(agents, data,
                                                                                            strict=True)])
     ax.set_xlim(0.6, len(agents) + 0.95)
+    ax.margins(y=0.15)  # room for the labels of the best and worst settings
     ax.set_ylabel("median best reward over seeds (higher is better)")
-    ax.set_title(f"{title}\none dot per hyperparameter setting (best and worst labelled)", fontsize=10)
+    ax.set_title(f"{title}\none dot per hyperparameter setting (best and worst labelled with their hit rate "
+                 "at the target)", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     _save(fig, path)
 

@@ -2,21 +2,13 @@
 
 ``write_report(RUN_DIR)`` reads ``RUN_DIR/trials/*.json`` manifests and ``*.parquet`` logs (or the files
 directly under ``RUN_DIR``) and writes into ``RUN_DIR/report/``: ``report.md``, ``summary.csv`` (env × agent ×
-hyperparameter setting), ``best.csv`` (env × agent, its best setting), ``pareto_<env>.csv`` and the PNGs
-``best_so_far_<env>.png``, ``lottery_<env>.png`` and ``pareto_<env>.png``.
+hyperparameter setting), ``best.csv`` (env × agent: its best setting's own row), ``pareto_<env>.csv`` and the
+PNGs ``best_so_far_<env>.png``, ``hypervolume_<env>.png``, ``lottery_<env>.png`` and ``pareto_<env>.png``.
 
-Conventions:
-    * Statistics use **completed** trials only; failed, incomplete (no manifest) or unreadable trials are
-      counted per setting and listed in ``report.md``, never fatal.
-    * A trial's *best reward* is its maximum logged reward; medians and IQRs (q25, q75, linear interpolation)
-      are taken over a setting's trials, i.e. over seeds.
-    * *Target* (per env, overridable): the median over all the env's completed trials of their best reward, so
-      about half the trials reach it. *Evals to target* is the 1-based evaluation count at which the trial's
-      best-so-far first reaches the target; its median counts a miss as infinity (NaN when over half missed).
-    * *Pareto front / hypervolume*: over **feasible** logged designs (the ``feasible`` column) with finite values
-      of the two Pareto metrics. Each metric is min-max normalised over all of the env's such designs to [0, 1]
-      with 0 the best value (direction from ``Metric.lower_is_better``), and the exact 2-D hypervolume is taken
-      against the reference point ``(1.1, 1.1)``: a value in ``[0, 1.21]``, larger is better.
+Statistics use **completed** trials only; failed, incomplete (no manifest) or unreadable trials are counted
+per setting and listed in ``report.md``, never fatal. Targets, hit rates, identical-trial flags and
+hypervolumes are defined in :mod:`archgym_lite.report.analysis`. The Pareto front is over **feasible** logged
+designs with finite values of two metrics (default: the objective's traded or target metrics).
 """
 
 from __future__ import annotations
@@ -34,14 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archgym_lite.core.errors import SpecError
-from archgym_lite.report.fronts import (
-    HV_REF,
-    best_so_far,
-    evals_to_target,
-    hypervolume_2d,
-    normalise,
-    pareto_mask,
-)
+from archgym_lite.report.analysis import DEFAULT_TARGET, analyse_env
 from archgym_lite.trials.logs import LOG_SUFFIX, MANIFEST_SUFFIX
 from archgym_lite.utils.files import atomic_path, atomic_write_text, ensure_output_dir
 
@@ -155,116 +140,6 @@ class ReportResult:
         return [self.markdown, self.summary_csv, self.best_csv, *self.pareto_csvs.values(), *self.pngs]
 
 
-def _pick(value: Any, env: str, env_id: str) -> Any:
-    """Per-env value of an option given once for all envs or as a mapping keyed by env label or env id."""
-    return value.get(env, value.get(env_id)) if isinstance(value, Mapping) else value
-
-
-def _pareto_names(requested: Any, env: str, metric_cols: list[str], objective: Any) -> list[str]:
-    if requested is not None:
-        names = [requested] if isinstance(requested, str) else list(requested)
-        bad = [n for n in names if n not in metric_cols]
-        if bad or len(names) != 2:
-            what = f"unknown metric {bad[0]!r}" if bad else f"needs exactly two metrics, got {names}"
-            raise SpecError(f"{what} for env {env}; allowed: {metric_cols}", "pareto_metrics")
-        return names
-    targets = [t for t in ((objective or {}).get("targets") or {}) if t in metric_cols]
-    return (targets + [c for c in metric_cols if c not in targets])[:2]
-
-
-def _stats(values: list[float]) -> tuple[float, float, float]:
-    v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
-    return tuple(np.percentile(v, [50, 25, 75])) if v.size else (np.nan,) * 3  # type: ignore[return-value]
-
-
-def _median_with_misses(evals: list[float]) -> float:
-    """Median where a miss is +inf; NaN when at least half the trials missed (or there are none)."""
-    med = float(np.median(evals)) if evals else np.nan
-    return med if np.isfinite(med) else np.nan
-
-
-def _analyse_env(env: str, trials: pd.DataFrame, rows: pd.DataFrame, manifests: Mapping[str, Any],
-                 target: Any, pareto_metrics: Any) -> dict[str, Any]:
-    t_env = trials[trials["env"] == env]
-    env_id = str(t_env["env_id"].iloc[0])
-    ok = t_env[t_env["status"] == "completed"]
-    done = rows[(rows["env"] == env) & (rows["status"] == "completed")].sort_values(["trial_id", "step"])
-    curves = {tid: g["reward"].to_numpy(float) for tid, g in done.groupby("trial_id")}
-    best = {tid: float(np.nanmax(curves[tid])) if len(curves.get(tid, ())) else np.nan for tid in ok["trial_id"]}
-    tv = _pick(target, env, env_id)
-    tv = float(np.nanmedian(list(best.values()))) if tv is None and np.isfinite(list(best.values())).any() else tv
-    tv = np.nan if tv is None else float(tv)
-    ett = {tid: float(evals_to_target(curves.get(tid, ()), tv) or np.inf) for tid in best}
-    out: dict[str, Any] = {"env": env, "env_id": env_id, "target": tv, "notes": [], "names": []}
-    metric_cols = [c[2:] for c in done.columns if c.startswith("m_") and done[c].notna().any()]
-    if len(ok) and not done.empty:
-        objs = {json.dumps(manifests.get(t, {}).get("objective"), sort_keys=True) for t in ok["trial_id"]}
-        if len(objs) > 1:
-            out["notes"].append("trials use different objectives: their rewards are not comparable")
-        manifest = manifests.get(ok["trial_id"].iloc[0], {})
-        names = _pareto_names(_pick(pareto_metrics, env, env_id), env, metric_cols, manifest.get("objective"))
-        out["names"] = names
-    hv_trial: dict[str, float] = {}
-    hv_group: dict[tuple[str, ...], float] = {}
-    if len(out["names"]) == 2:
-        names = out["names"]
-        dirs, missing = _directions(env_id, manifest, names)
-        if missing:
-            out["notes"].append(f"direction of {missing} unknown (env does not build): assumed lower-is-better")
-        minimise, cols = [dirs[n] for n in names], [f"m_{n}" for n in names]
-        designs = done[np.isfinite(done[cols].to_numpy(float)).all(axis=1)]
-        feas = designs[designs["feasible"].eq(True)]
-        z = normalise(feas[cols].to_numpy(float), minimise)
-        for tid in ok["trial_id"]:
-            hv_trial[tid] = hypervolume_2d(z[(feas["trial_id"] == tid).to_numpy()], HV_REF)
-        for key, g in feas.groupby(["agent", "setting"]):
-            hv_group[key] = hypervolume_2d(z[feas.index.get_indexer(g.index)], HV_REF)
-        for agent, g in feas.groupby("agent"):
-            hv_group[(agent,)] = hypervolume_2d(z[feas.index.get_indexer(g.index)], HV_REF)
-        pcols = [c for c in done.columns if c.startswith("p_") and done[c].notna().any()]
-        mcols = [f"m_{m}" for m in metric_cols]
-        front = feas[pareto_mask(feas[cols].to_numpy(float), minimise)].sort_values(["step", "trial_id"])
-        front = front.drop_duplicates([*pcols, *mcols, "agent"]).sort_values(cols[0], ascending=minimise[0])
-        out.update(minimise=minimise, designs=designs, front=front[
-            ["agent", "setting", "trial_id", "seed", "step", *pcols, *mcols, "reward"]].reset_index(drop=True))
-    elif len(ok):
-        out["notes"].append(f"no Pareto front: the env logs fewer than two metrics ({metric_cols})")
-    recs = []
-    for (agent, setting), g in t_env.groupby(["agent", "setting"], sort=True):
-        ids = [t for t in g["trial_id"] if t in best]
-        med, q25, q75 = _stats([best[t] for t in ids])
-        e = [ett[t] for t in ids]
-        recs.append({"env": env, "env_id": env_id, "agent": agent, "setting": setting,
-                     "agent_params": g["agent_params"].iloc[0], "trials": len(ids), "failed": len(g) - len(ids),
-                     "best_reward_median": med, "best_reward_q25": q25, "best_reward_q75": q75,
-                     "best_reward_max": max([best[t] for t in ids], default=np.nan), "target": tv,
-                     "evals_to_target_median": _median_with_misses(e),
-                     "hit_rate": float(np.mean(np.isfinite(e))) if e else np.nan,
-                     "hv_median": _stats([hv_trial[t] for t in ids])[0] if hv_trial else np.nan,
-                     "hv_union": hv_group.get((agent, setting), 0.0) if hv_trial and ids else np.nan})
-    summary = pd.DataFrame(recs)
-    best_rows = []
-    for agent, g in summary.groupby("agent", sort=True):
-        top = g.loc[g["best_reward_median"].fillna(-np.inf).idxmax()]
-        best_rows.append({"env": env, "agent": agent, "best_setting": top["setting"], "settings": len(g),
-                          "trials": int(g["trials"].sum()), "failed": int(g["failed"].sum()),
-                          **{k: top[k] for k in ("best_reward_median", "best_reward_q25", "best_reward_q75")},
-                          "best_reward_max": g["best_reward_max"].max(),
-                          **{k: top[k] for k in ("evals_to_target_median", "hit_rate", "hv_median")},
-                          "hv_agent": hv_group.get((agent,), 0.0) if hv_trial else np.nan})
-    out["summary"], out["best"] = summary, pd.DataFrame(best_rows)
-    out["curves"] = {}
-    for b in best_rows:
-        ids = ok["trial_id"][(ok["agent"] == b["agent"]) & (ok["setting"] == b["best_setting"])]
-        mats = [best_so_far(curves[t]) for t in ids if len(curves.get(t, ()))]
-        if mats:
-            mat = np.full((len(mats), max(map(len, mats))), np.nan)
-            for i, c in enumerate(mats):
-                mat[i, : len(c)] = c
-            out["curves"][b["agent"]] = (f"{b['agent']} ({b['best_setting']})", mat)
-    return out
-
-
 # --- writing --------------------------------------------------------------------------------------------
 def _fmt(v: Any) -> str:
     if isinstance(v, (float, np.floating)):
@@ -281,24 +156,27 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 def write_report(run_dir: str | Path, out_dir: str | Path | None = None, target: Any = None,
-                 pareto_metrics: Sequence[str] | Mapping[str, Sequence[str]] | None = None) -> ReportResult:
+                 pareto_metrics: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+                 best_known: float | Mapping[str, float] | None = None) -> ReportResult:
     """Write the report of a run directory (see the module docstring for files and conventions).
 
     Args:
         run_dir: A sweep's run directory (``trials/`` inside it, or trial files directly in it).
         out_dir: Where to write; default ``run_dir/report``.
-        target: Reward target for "evals to target": a number for every env, or a mapping env id (or env
-            label) → number; default per env: the median of its completed trials' best rewards.
+        target: Reward target for hit rates and "evals to target": a reward, or a percentage of the env's best
+            known reward such as ``"95%"`` (the default), for every env or as a mapping env id (or label) → value.
         pareto_metrics: Two metric names for every env, or a mapping env id (or label) → two names; default:
-            the objective's target metrics, then the env's other metrics, in log order.
+            the objective's traded (or target) metrics, then the env's other metrics, in log order.
+        best_known: The best known reward (e.g. an exhaustive optimum) for every env or per env id (or label);
+            the best known reward is the larger of it and the run's best.
 
     Raises:
-        SpecError: No trial logs in ``run_dir``, or an unknown or wrong number of Pareto metrics.
+        SpecError: No trial logs in ``run_dir``, a malformed target, or unknown or too few Pareto metrics.
     """
     from archgym_lite.report import plots
 
     trials, rows, manifests = load_run(run_dir)
-    analyses = [_analyse_env(env, trials, rows, manifests, target, pareto_metrics)
+    analyses = [analyse_env(env, trials, rows, manifests, target, pareto_metrics, best_known, _directions)
                 for env in sorted(trials["env"].unique())]
     out = ensure_output_dir(Path(out_dir) if out_dir is not None else Path(run_dir) / "report",
                             "--out" if out_dir is not None else "report directory")
@@ -311,15 +189,19 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, target:
     colours = plots.agent_colours(sorted(trials["agent"].unique()))
     res = ReportResult(out, out / "report.md", out / "summary.csv", out / "best.csv", summary, best, failed)
     n_done = int((trials["status"] == "completed").sum())
+    what = (f"{DEFAULT_TARGET} of the env's best known reward, i.e. within 5% of it (best - 0.05 * |best|)"
+            if target is None else f"{target} (a reward, or a percentage P of the best known: best - (1 - P) * |best|)")
     md = [f"# archgym report: `{Path(run_dir).name}`\n\n",
           f"{len(trials)} trials: {n_done} completed, {len(trials) - n_done} failed or incomplete. "
-          "Tables: [summary.csv](summary.csv) (every setting), [best.csv](best.csv) (best setting per agent).\n\n",
+          "Tables: [summary.csv](summary.csv) (every setting), [best.csv](best.csv) (each agent's best setting, "
+          "every column that setting's own).\n\n",
           "Conventions: best reward = a trial's maximum reward; median and IQR (q25–q75) over seeds of completed "
-          "trials; target = (unless given) the median best reward over the env's completed trials; evals to target "
-          "= median over seeds of the 1-based evaluation at which best-so-far first reaches the target (– when "
-          "half or more never do), hit rate = fraction that do; hypervolume over feasible designs, each Pareto "
-          f"metric min-max normalised over the env's designs to [0, 1] (0 = best), reference point {HV_REF} "
-          "(max 1.21); `hv_median` per trial, `hv_union`/`hv_agent` over all the setting's/agent's designs.\n"]
+          f"trials; target = {what}; hit rate = share of a setting's trials whose best reward reaches the "
+          "target, evals to target = median over seeds of the 1-based evaluation at which best-so-far first "
+          "reaches it (– when half or more never do); identical trials = every seed of the setting logged the "
+          "same designs (its IQR is no spread over seeds); hypervolume (nepers^k) = volume of the feasible "
+          "designs' gains in the objective's traded (or target) metrics above its reference point, `hv_median` "
+          "over trials, `hv_union` over all the setting's designs.\n"]
     used: set[str] = set()
     for a in analyses:
         name = base = slug(a["env"])
@@ -328,19 +210,27 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, target:
                 break
             name = f"{base}-{i}"
         used.add(name)
-        md.append(f"\n## {a['env']}\n\nTarget reward: {_fmt(a['target'])}.\n")
+        md.append(f"\n## {a['env']}\n\nBest known reward: {_fmt(a['best_known'])}; target reward: "
+                  f"{_fmt(a['target'])}.\n")
         md += [f"\n> Note: {n}\n" for n in a["notes"]]
-        show = ["agent", "best_setting", "settings", "trials", "failed", "best_reward_median", "best_reward_q25",
-                "best_reward_q75", "best_reward_max", "evals_to_target_median", "hit_rate", "hv_median", "hv_agent"]
-        md += ["\n### Best setting per agent\n\n", _md_table(a["best"][show]), "\n### Every setting\n\n",
+        show = ["agent", "setting", "settings_compared", "trials", "failed", "best_reward_median", "best_reward_q25",
+                "best_reward_q75", "best_reward_max", "hit_rate", "evals_to_target_median", "identical_trials",
+                "hv_median"]
+        md += ["\n### Best setting per agent\n\n", _md_table(a["best"][show] if len(a["best"]) else a["best"]),
+               "\n### Every setting\n\n",
                _md_table(a["summary"].drop(columns=["env", "env_id", "agent_params", "target"]))]
         if a["curves"]:
             p = out / f"best_so_far_{name}.png"
             plots.plot_best_so_far(a["curves"], a["target"], colours, f"{a['env']}: best-so-far reward", p)
             p2 = out / f"lottery_{name}.png"
-            plots.plot_lottery(a["summary"], colours, f"{a['env']}: hyperparameter lottery", p2)
+            plots.plot_lottery(a["summary"], colours, f"{a['env']}: hyperparameter lottery", p2, a["target"])
             res.pngs += [p, p2]
             md.append(f"\n![best so far]({p.name})\n\n![hyperparameter lottery]({p2.name})\n")
+        if a["hv_curves"]:
+            p = out / f"hypervolume_{name}.png"
+            plots.plot_hypervolume(a["hv_curves"], colours, f"{a['env']}: hypervolume", p)
+            res.pngs.append(p)
+            md.append(f"\n![hypervolume vs evaluations]({p.name})\n")
         if "front" in a:
             x, y = a["names"]
             csv = out / f"pareto_{name}.csv"

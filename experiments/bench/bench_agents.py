@@ -1,20 +1,30 @@
-"""Every agent on every env at an equal evaluation budget, side by side with Optuna TPE and random search.
+"""Our agents against the samplers researchers already use, at equal evaluation budgets, in one run.
 
-For each available env and each registered agent, runs ``--seeds`` trials of ``--budget`` evaluations and
-prints the best reward found (the env's default objective; higher is better, 0 means every target met):
-median, inter-quartile range and min..max over seeds, plus the mean wall time per trial. Below each
-table is the exhaustive optimum:
+Every trial goes through :func:`archgym_lite.trials.run.run_trial` with the env's default objective, so ours and
+the peers see the same simulator, objective, evaluation cache and budget accounting (a repeated design still
+costs one evaluation). The peers are Optuna's own samplers with their defaults — TPE (multivariate), CMA-ES,
+NSGA-II (``--peers`` adds ``optuna-gp``, Optuna's GPSampler) — and plain random search.
 
-* over the full level grid when it has at most ``--exhaustive-limit`` designs and evaluating them (timed
-  on a probe batch) would take under ``--exhaustive-seconds``; real parameters are enumerated on their
-  level grid, so an agent that proposes off-grid reals can beat this "grid optimum" slightly;
-* otherwise over a sub-space: as many parameters as fit in that many designs (fewest levels first) are
-  enumerated, the others fixed at the best design any agent found. That is a lower bound on the optimum.
+For each env (Accelerator, DualBranch, DRAM and SoC once registered: every available built-in env but the
+synthetic one by default), each budget (default 64 and 256) and each agent it runs ``--seeds`` trials and prints:
 
-Designs are evaluated in batches of ``--chunk`` straight on the simulator.
+* median best reward and its IQR over seeds (higher is better; 0 = every target met);
+* ``to95``: median evaluations until the best-so-far reward is within 5% of the best known reward
+  (``best - 0.05 * |best|``; ``-`` when half or more seeds never get there) and ``hit``, how many seeds do;
+* seconds per trial, wall and CPU (CPU time is what one core spends; wall time depends on the machine's load);
+* ``uniq``: median share of distinct designs among the evaluations.
 
-    python experiments/bench/bench_agents.py --budget 64 --seeds 5
-    python experiments/bench/bench_agents.py --budget 256 --seeds 10 --jobs 2 --csv bench_agents.csv
+The best known reward is the exhaustive optimum over the level grid when the space has at most
+``--exhaustive-limit`` designs and enumerating them is estimated to take under ``--exhaustive-seconds``;
+otherwise the best of every trial and of a sub-space enumeration around the best design found (a lower bound).
+
+Below the tables, the verdict on the two goals: on every env some agent of ours beats Optuna's default TPE
+median at the smallest budget, and the best agent overall is ours (overall = mean over env x budget of the
+*closed gap* ``(median - random's median) / (best known - random's median)``).
+
+    python experiments/bench/bench_agents.py                           # the full comparison (~15 min, 2 jobs)
+    python experiments/bench/bench_agents.py --envs archgym/DRAM-v0 --budgets 64 --seeds 3 --jobs 2
+    python experiments/bench/bench_agents.py --csv bench_agents.csv   # also one row per trial
 """
 
 from __future__ import annotations
@@ -22,9 +32,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -34,54 +45,80 @@ import numpy as np  # noqa: E402
 
 import archgym_lite  # noqa: E402
 from archgym_lite.plugins.testing import env_availability  # noqa: E402
+from archgym_lite.trials import logs  # noqa: E402
 from archgym_lite.trials.run import run_trial  # noqa: E402
+
+#: Peer label -> (registered agent, hyperparameters): Optuna's samplers with their defaults, random search.
+PEERS = {"optuna-tpe": ("optuna-tpe", {}), "optuna-cmaes": ("optuna", {"sampler": "cmaes"}),
+         "optuna-nsga2": ("optuna", {"sampler": "nsga2"}), "random": ("random", {})}
+OPTIONAL_PEERS = {"optuna-gp": ("optuna", {"sampler": "gp"})}
+#: Agents of ours that search a Pareto front rather than the scalar reward (run them with --agents).
+MULTI_OBJECTIVE = ("nsga2", "qnehvi")
+REFERENCE = "optuna-tpe"
 
 
 @dataclass
 class Cell:
-    """Results of one agent on one env over seeds."""
+    """Results of one agent on one env at one budget, over seeds."""
 
     env_id: str
-    agent: str
+    label: str
+    budget: int
     best: np.ndarray
+    curves: list[np.ndarray]
     wall_s: np.ndarray
-    designs: list[dict[str, Any]]
-    errors: list[str]
+    cpu_s: np.ndarray
+    unique: np.ndarray
+    designs: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ours(self) -> bool:
+        return self.label not in PEERS and self.label not in OPTIONAL_PEERS
 
 
-def _run_one(env_id: str, agent: str, budget: int, seed: int) -> tuple[float, float, dict | None, str | None]:
-    try:
-        import torch
+def _run_one(env_id: str, agent: str, params: dict, budget: int, seed: int) -> tuple:
+    """One trial in a worker: (best, best-so-far curve, wall s, cpu s, unique designs, best design, error)."""
+    import torch
 
-        torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover
-        pass
-    res = run_trial(env_id, agent, budget, seed=seed)
-    if res.status != "completed" or res.n_evals != budget:
-        err = (res.error or "").strip().splitlines()[-1:] or [f"{res.n_evals} evaluations"]
-        return math.nan, res.wall_time_s, None, f"seed {seed}: {err[0]}"
-    return res.best_reward, res.wall_time_s, res.best_design, None
+    torch.set_num_threads(1)
+    cpu0 = time.process_time()
+    with tempfile.TemporaryDirectory() as tmp:
+        res = run_trial(env_id, agent, budget, seed=seed, agent_params=params, out_dir=tmp)
+        cpu = time.process_time() - cpu0
+        if res.status != "completed" or res.n_evals != budget:
+            err = (res.error or "").strip().splitlines()[-1:] or [f"{res.n_evals} evaluations"]
+            return math.nan, np.zeros(0), res.wall_time_s, cpu, 0, None, f"seed {seed}: {err[0]}"
+        curve = np.fmax.accumulate(logs.load(res.log_path)["reward"].to_numpy(float))
+    return res.best_reward, curve, res.wall_time_s, cpu, res.n_unique, res.best_design, None
 
 
-def bench(env_ids: list[str], agents: list[str], budget: int, seeds: int, jobs: int) -> list[Cell]:
-    """Run every (env, agent, seed) trial; in ``jobs`` worker processes when > 1."""
-    tasks = [(e, a, budget, s) for e in env_ids for a in agents for s in range(seeds)]
-    if jobs > 1:
+def bench(env_ids: list[str], agents: dict[str, tuple[str, dict]], budgets: list[int], seeds: int,
+          jobs: int) -> list[Cell]:
+    """Run every (env, agent, budget, seed) trial; in ``jobs`` worker processes when > 1."""
+    tasks = [(e, lab, b, s) for e in env_ids for lab in agents for b in budgets for s in range(seeds)]
+    args = [(e, agents[lab][0], agents[lab][1], b, s) for e, lab, b, s in tasks]
+    if jobs > 1:  # slowest first, so the pool does not end on one long trial
+        order = sorted(range(len(args)), key=lambda i: -args[i][3])
         with ProcessPoolExecutor(jobs) as pool:
-            results = list(pool.map(_run_one, *zip(*tasks, strict=True)))
+            done = dict(zip(order, pool.map(_run_one, *zip(*[args[i] for i in order], strict=True)), strict=True))
+        results = [done[i] for i in range(len(args))]
     else:
-        results = [_run_one(*t) for t in tasks]
+        results = [_run_one(*a) for a in args]
     cells, k = [], 0
     for e in env_ids:
-        for a in agents:
-            chunk = results[k : k + seeds]
-            k += seeds
-            cells.append(Cell(e, a, np.array([r[0] for r in chunk]), np.array([r[1] for r in chunk]),
-                              [r[2] for r in chunk if r[2] is not None], [r[3] for r in chunk if r[3]]))
+        for lab in agents:
+            for b in budgets:
+                chunk = results[k : k + seeds]
+                k += seeds
+                cells.append(Cell(e, lab, b, np.array([r[0] for r in chunk]), [r[1] for r in chunk],
+                                  np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]),
+                                  np.array([r[4] / b for r in chunk]), [r[5] for r in chunk if r[5] is not None],
+                                  [r[6] for r in chunk if r[6]]))
     return cells
 
 
-# --- exhaustive optimum --------------------------------------------------------------------------
+# --- best known reward -------------------------------------------------------------------------------
 
 
 def _grid_best(sim: Any, objective: Any, free: list[int], base_idx: np.ndarray,
@@ -112,9 +149,10 @@ def affordable_designs(sim: Any, limit: int, max_seconds: float, probe: int = 20
     return int(min(limit, max_seconds / max(per_design, 1e-12)))
 
 
-def exhaustive_optimum(env_id: str, best_found: list[dict[str, Any]], limit: int, chunk: int,
-                       max_seconds: float) -> tuple[str, float, dict[str, Any]] | None:
-    """``(label, reward, design)`` of the grid (or sub-space) optimum of ``env_id``'s default objective."""
+def best_known(env_id: str, found: list[dict[str, Any]], limit: int, chunk: int,
+               max_seconds: float) -> tuple[str, float, dict[str, Any] | None]:
+    """``(how, reward, design)``: the exhaustive grid optimum, or the best of the trials and of a sub-space
+    enumeration around the best design found."""
     env = archgym_lite.make(env_id)
     sim, objective, space = env.simulator, env.objective, env.space
     nvec = space.nvec
@@ -123,10 +161,11 @@ def exhaustive_optimum(env_id: str, best_found: list[dict[str, Any]], limit: int
         has_real = any(p.kind == "real" for p in space.params)
         what = "level grid (reals on their level grid)" if has_real else "full space"
         r, d, n = _grid_best(sim, objective, list(range(len(space))), np.zeros(len(space), np.int64), chunk)
-        return f"exhaustive over the {what}, {n} designs", r, d
-    if not best_found:
-        return None
-    base = max(best_found, key=lambda d: float(objective.reward(sim.evaluate(d))))
+        return f"exhaustive optimum over the {what}, {n} designs", r, d
+    if not found:
+        return "no trial completed", math.nan, None
+    scored = [(float(objective.reward(sim.evaluate(d))), d) for d in found]
+    r0, base = max(scored, key=lambda t: t[0])
     free: list[int] = []
     size = 1
     for i in sorted(range(len(space)), key=lambda i: int(nvec[i])):
@@ -135,75 +174,165 @@ def exhaustive_optimum(env_id: str, best_found: list[dict[str, Any]], limit: int
             size *= int(nvec[i])
     r, d, n = _grid_best(sim, objective, sorted(free), space.encode(base), chunk)
     fixed = [space.params[i].name for i in range(len(space)) if i not in free]
-    return (f"sub-space exhaustive, {n} designs, with {', '.join(fixed)} fixed at the best design found: "
-            "a lower bound on the optimum", r, d)
+    if r0 >= r:
+        return "best found by any trial (the sub-space enumeration around it found nothing better)", r0, base
+    return (f"sub-space optimum ({n} designs; {', '.join(fixed)} fixed at the best design found): a lower "
+            "bound", r, d)
 
 
-# --- report --------------------------------------------------------------------------------------
+# --- report ------------------------------------------------------------------------------------------
 
 
-def format_table(env_id: str, cells: list[Cell], budget: int, optimum: tuple[str, float, dict] | None) -> str:
-    """A plain-text table: one row per agent, best first by median."""
-    rows = sorted(cells, key=lambda c: -np.nanmedian(c.best) if np.isfinite(c.best).any() else math.inf)
-    lines = [f"{env_id} - best reward after {budget} evaluations over {len(cells[0].best)} seeds "
-             "(higher is better; 0 = every target met)",
-             f"{'agent':<12} {'median':>9} {'q25':>9} {'q75':>9} {'min':>9} {'max':>9} {'gap':>8} {'s/trial':>8}"]
-    opt = optimum[1] if optimum else math.nan
-    for c in rows:
-        b = c.best[np.isfinite(c.best)]
-        if len(b) == 0:
-            lines.append(f"{c.agent:<12} failed: {c.errors[0] if c.errors else '?'}")
+def within(best: float) -> float:
+    """The 95% target: ``best - 0.05 * |best|``."""
+    return best - 0.05 * abs(best)
+
+
+def evals_to(curve: np.ndarray, target: float) -> float:
+    hit = np.flatnonzero(curve >= target)
+    return float(hit[0] + 1) if hit.size else math.inf
+
+
+def stats(cell: Cell, known: float) -> dict[str, float]:
+    b = cell.best[np.isfinite(cell.best)]
+    if not len(b):
+        return {}
+    q25, med, q75 = np.percentile(b, [25, 50, 75])
+    ett = [evals_to(c, within(known)) for c in cell.curves if len(c)]
+    m = float(np.median(ett)) if ett else math.inf
+    return {"median": med, "q25": q25, "q75": q75, "to95": m, "hit": int(np.isfinite(ett).sum()),
+            "wall": float(np.mean(cell.wall_s)), "cpu": float(np.mean(cell.cpu_s)),
+            "uniq": float(np.median(cell.unique))}
+
+
+def format_table(env_id: str, budget: int, cells: list[Cell], known: tuple[str, float, Any]) -> str:
+    """One row per agent, best median first; peers marked with ``*``."""
+    rows = [(c, stats(c, known[1])) for c in cells]
+    rows.sort(key=lambda t: -t[1].get("median", -math.inf))
+    n_seeds = len(cells[0].best)
+    lines = [f"{env_id} @ {budget} evaluations, {n_seeds} seeds (* = peer; best known {known[1]:.4f}, "
+             f"to95 target {within(known[1]):.4f})",
+             f"  {'agent':<14} {'median':>8} {'q25':>8} {'q75':>8} {'to95':>5} {'hit':>4} {'wall s':>7} "
+             f"{'cpu s':>7} {'uniq':>5}"]
+    for c, s in rows:
+        mark = " " if c.ours else "*"
+        if not s:
+            lines.append(f"{mark} {c.label:<14} failed: {c.errors[0] if c.errors else '?'}")
             continue
-        q25, med, q75 = np.percentile(b, [25, 50, 75])
-        gap = opt - med if optimum else math.nan
+        to95 = f"{s['to95']:.0f}" if np.isfinite(s["to95"]) else "-"
         note = f"  ({len(c.errors)} failed: {c.errors[0]})" if c.errors else ""
-        lines.append(f"{c.agent:<12} {med:9.4f} {q25:9.4f} {q75:9.4f} {b.min():9.4f} {b.max():9.4f} "
-                     f"{gap:8.4f} {np.mean(c.wall_s):8.2f}{note}")
-    if optimum:
-        lines.append(f"{'optimum':<12} {optimum[1]:9.4f}   [{optimum[0]}]")
-        lines.append(f"{'':<12} design: {optimum[2]}")
-    lines.append("gap = optimum - median")
+        lines.append(f"{mark} {c.label:<14} {s['median']:8.4f} {s['q25']:8.4f} {s['q75']:8.4f} {to95:>5} "
+                     f"{s['hit']:>2}/{n_seeds} {s['wall']:7.2f} {s['cpu']:7.2f} {s['uniq']:5.2f}{note}")
+    lines.append(f"  best known: {known[0]}")
     return "\n".join(lines)
+
+
+def verdict(cells: list[Cell], known: dict[str, float], budgets: list[int]) -> list[str]:
+    """The two goals (see the module docstring), as printable lines."""
+    lines, small = [], min(budgets)
+    for env_id in known:
+        at = {c.label: stats(c, known[env_id]) for c in cells if c.env_id == env_id and c.budget == small}
+        ref = at.get(REFERENCE, {}).get("median", math.nan)
+        ours = {lab: s["median"] for lab, s in at.items() if s and lab not in PEERS and lab not in OPTIONAL_PEERS}
+        top = max(ours, key=ours.get) if ours else None
+        ok = top is not None and ours[top] > ref
+        lines.append(f"{'PASS' if ok else 'FAIL'} {env_id} @ {small}: best of ours {top} {ours.get(top, math.nan):.4f}"
+                     f" vs {REFERENCE} {ref:.4f}")
+    score: dict[str, list[float]] = {}
+    for c in cells:
+        rnd = [x for x in cells if x.env_id == c.env_id and x.budget == c.budget and x.label == "random"]
+        s, base = stats(c, known[c.env_id]), (stats(rnd[0], known[c.env_id]) if rnd else {})
+        gap = known[c.env_id] - base.get("median", math.nan)
+        if s and gap > 0:
+            score.setdefault(c.label, []).append((s["median"] - base["median"]) / gap)
+    mean = {lab: float(np.mean(v)) for lab, v in score.items()}
+    ranked = sorted(mean, key=lambda lab: -mean[lab])
+    lines.append("overall (mean closed gap to the best known, random = 0, best known = 1): "
+                 + ", ".join(f"{lab} {mean[lab]:.3f}" for lab in ranked))
+    if ranked:
+        best = ranked[0]
+        ours = best not in PEERS and best not in OPTIONAL_PEERS
+        lines.append(f"{'PASS' if ours else 'FAIL'} best agent overall: {best} ({'ours' if ours else 'a peer'})")
+    return lines
+
+
+def parse_agents(names: list[str] | None, peers: list[str] | None) -> dict[str, tuple[str, dict]]:
+    """Label -> (agent, params): ours (every registered non-Optuna agent but the multi-objective ones, or
+    ``names``; ``name:key=value,...`` sets hyperparameters) and the peers."""
+    out: dict[str, tuple[str, dict]] = {}
+    if names is None:
+        names = [a for a in archgym_lite.agent_names()
+                 if not a.startswith("optuna") and a != "random" and a not in MULTI_OBJECTIVE]
+    for spec in names:
+        name, _, rest = spec.partition(":")
+        params: dict[str, Any] = {}
+        for kv in filter(None, rest.split(",")):
+            k, _, v = kv.partition("=")
+            params[k] = _value(v)
+        out[spec] = (name, params)
+    for p in peers if peers is not None else list(PEERS):
+        out[p] = {**PEERS, **OPTIONAL_PEERS}[p]
+    return out
+
+
+def _value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--budget", type=int, default=64, help="evaluations per trial")
-    ap.add_argument("--seeds", type=int, default=5, help="seeds per (env, agent)")
-    ap.add_argument("--envs", nargs="*", help="env ids (default: every available registered env)")
-    ap.add_argument("--agents", nargs="*", help="agent names (default: every registered agent)")
-    ap.add_argument("--jobs", type=int, default=1, help="worker processes")
+    ap.add_argument("--budgets", type=int, nargs="+", default=[64, 256], help="evaluations per trial")
+    ap.add_argument("--seeds", type=int, default=5, help="seeds per (env, agent, budget)")
+    ap.add_argument("--envs", nargs="*", help="env ids (default: every available built-in env but Synthetic)")
+    ap.add_argument("--agents", nargs="*", help="our agents, name or name:key=value,... (default: every "
+                                                "registered single-objective agent of ours)")
+    ap.add_argument("--peers", nargs="*", choices=sorted({**PEERS, **OPTIONAL_PEERS}),
+                    help=f"peer samplers (default: {' '.join(PEERS)})")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--exhaustive-limit", type=int, default=20_000_000, help="max designs enumerated")
     ap.add_argument("--exhaustive-seconds", type=float, default=120.0,
                     help="enumerate the full grid only if estimated to take less than this")
     ap.add_argument("--chunk", type=int, default=200_000, help="designs per simulator batch when enumerating")
-    ap.add_argument("--csv", help="also write one row per (env, agent, seed) to this CSV file")
+    ap.add_argument("--csv", help="also write one row per (env, agent, budget, seed) to this CSV file")
     args = ap.parse_args(argv)
 
     availability = env_availability()
-    env_ids = args.envs or [e for e, why in availability.items() if why is None]
+    env_ids = args.envs or [e for e, why in availability.items() if why is None and "Synthetic" not in e]
     for e, why in availability.items():
         if why is not None and (not args.envs or e in args.envs):
             print(f"skipping {e}: {why}")
-    agents = args.agents or archgym_lite.agent_names()
+    agents = parse_agents(args.agents, args.peers)
     t0 = time.perf_counter()
-    cells = bench(env_ids, agents, args.budget, args.seeds, args.jobs)
+    cells = bench(env_ids, agents, sorted(args.budgets), args.seeds, args.jobs)
+    known: dict[str, float] = {}
     for env_id in env_ids:
         env_cells = [c for c in cells if c.env_id == env_id]
         found = [d for c in env_cells for d in c.designs]
-        optimum = exhaustive_optimum(env_id, found, args.exhaustive_limit, args.chunk, args.exhaustive_seconds)
-        print()
-        print(format_table(env_id, env_cells, args.budget, optimum))
+        how, r, _ = best_known(env_id, found, args.exhaustive_limit, args.chunk, args.exhaustive_seconds)
+        known[env_id] = max([r, *[float(np.nanmax(c.best)) for c in env_cells if np.isfinite(c.best).any()]])
+        for b in sorted(args.budgets):
+            print()
+            print(format_table(env_id, b, [c for c in env_cells if c.budget == b], (how, known[env_id], None)))
+    print()
+    print("\n".join(verdict(cells, known, args.budgets)))
     print(f"\ntotal {time.perf_counter() - t0:.1f}s")
     if args.csv:
         import csv
 
         with open(args.csv, "w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["env_id", "agent", "seed", "budget", "best_reward", "wall_s"])
+            w.writerow(["env_id", "agent", "peer", "budget", "seed", "best_reward", "evals_to_95", "wall_s", "cpu_s",
+                        "unique_share"])
             for c in cells:
-                for s, (b, t) in enumerate(zip(c.best, c.wall_s, strict=True)):
-                    w.writerow([c.env_id, c.agent, s, args.budget, b, t])
+                for s, (b, cur, t, cpu, u) in enumerate(zip(c.best, c.curves, c.wall_s, c.cpu_s, c.unique,
+                                                            strict=True)):
+                    w.writerow([c.env_id, c.label, not c.ours, c.budget, s, b,
+                                evals_to(cur, within(known[c.env_id])) if len(cur) else math.nan, t, cpu, u])
 
 
 if __name__ == "__main__":
