@@ -2,9 +2,11 @@
 
 The checker is a plain-Python re-implementation of the DDR4 / LPDDR4 rules (it never calls the kernel's own
 bookkeeping): bank state machine, tRCD, tRAS, tRC, tRP (incl. the implied precharge of RDA/WRA), tRTP, tWR,
-tRRD_S/L, tFAW, tCCD_S/L, tWTR_S/L, RD->WR turnaround, data-bus overlap, tPPD, one command per cycle,
-refresh (tRFC, all banks precharged, REF count within postponed/pulled-in limits) and power-down
-(tCKE, tXP, no command while powered down, entry after read/write data).
+tRRD_S/L, tFAW, tCCD_S/L, tWTR_S/L, RD->WR turnaround, data-bus overlap, tPPD, the command bus (one clock per
+DDR4 command; LPDDR4 ACT/RD/WR four clocks and PRE/REF/SRE/SRX two, JESD209-4 encodings), refresh (tRFC, all
+banks precharged, REF count within postponed/pulled-in limits, self-refresh time counted as refreshed),
+power-down (tCKE, tXP, no command while powered down, entry after read data and write recovery) and
+self-refresh (all banks precharged, tRP / tRFC before entry, tCKESR, tXS / tXSDLL after exit).
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archgym_lite.core.errors import DesignError
 from simulators.dram import CMD_NAMES, DRAMSimulator
 
 C = {name: i for i, name in enumerate(CMD_NAMES)}
 CAS = {C["RD"], C["WR"], C["RDA"], C["WRA"]}
-PD_CMDS = {C["PDEA"], C["PDEP"], C["PDX"]}
+PDE_CMDS = {C["PDEA"], C["PDEP"]}
+PDX_CMDS = {C["PDXA"], C["PDXP"]}
+PD_CMDS = PDE_CMDS | PDX_CMDS
+LP_CMD_CLOCKS = {"ACT": 4, "RD": 4, "WR": 4, "RDA": 4, "WRA": 4, "PRE": 2, "PREA": 2, "REF": 2, "REFPB": 2,
+                 "SREFEN": 2, "SREFEX": 2}
 NEG = -(10**12)
 
 
@@ -48,7 +55,6 @@ def check_jedec(log: np.ndarray, dev, design: dict, n_bursts: int) -> dict[str, 
     pd_on, pd_start, pd_exit_ready = False, 0, NEG
     last_cmd_t = NEG
     rd_data_end, wr_data_end = NEG, NEG
-    cmd_times: set[int] = set()
     refs: list[int] = []
     counts = dict.fromkeys(CMD_NAMES, 0)
 
@@ -65,31 +71,58 @@ def check_jedec(log: np.ndarray, dev, design: dict, n_bursts: int) -> dict[str, 
         if t < last_wr_end[b] + dev.WR + dev.WR_extra:
             fail(f"{name} bank {b} violates tWR", t)
 
+    cmd_bus_free = NEG
+    sref_on, sref_start, sref_exit = False, 0, NEG
+    sref_spans: list[tuple[int, int]] = []
     for t, code, b, row in ev.tolist():
         name = CMD_NAMES[code]
         counts[name] += 1
         if code in PD_CMDS:
-            if code == C["PDX"]:
+            if code in PDX_CMDS:
                 if not pd_on:
-                    fail("PDX without PDE", t)
+                    fail(f"{name} without PDE", t)
                 if t < pd_start + dev.CKE:
                     fail("power-down shorter than tCKE", t)
                 pd_on, pd_exit_ready = False, t + dev.XP
             else:
-                if pd_on:
+                if pd_on or sref_on:
                     fail("PDE while powered down", t)
                 if t <= last_cmd_t or t <= rd_data_end or t < wr_data_end + dev.WR:
                     fail("PDE before the last command / read data / write recovery", t)
+                if t < pd_exit_ready - dev.XP + dev.CKE:
+                    fail("PDE within tCKE of the last power-down exit", t)
                 pd_on, pd_start = True, t
             continue
         if pd_on:
             fail(f"{name} while powered down", t)
         if t < pd_exit_ready:
             fail(f"{name} violates tXP", t)
-        if t in cmd_times:
-            fail("two commands in one cycle", t)
-        cmd_times.add(t)
+        if code == C["SREFEN"]:
+            if sref_on:
+                fail("SRE in self-refresh", t)
+            for k in range(nb):
+                if open_row[k] >= 0 or t < ready[k] or t < ref_until[k] or t < last_act[k] + dev.RC:
+                    fail(f"SRE with bank {k} not precharged (tRP/tRC/tRFC)", t)
+            if t <= rd_data_end or t < wr_data_end + dev.WR:
+                fail("SRE before read data / write recovery", t)
+            sref_on, sref_start = True, t
+        elif code == C["SREFEX"]:
+            if not sref_on:
+                fail("SRX without SRE", t)
+            if t < sref_start + dev.CKESR:
+                fail("self-refresh shorter than tCKESR", t)
+            sref_on, sref_exit = False, t
+            sref_spans.append((sref_start, t))
+        elif sref_on:
+            fail(f"{name} in self-refresh", t)
+        elif t < sref_exit + (dev.XS_CAS if code in CAS else dev.XS):
+            fail(f"{name} violates tXS after self-refresh exit", t)
+        if t < cmd_bus_free:
+            fail("command bus busy (commands overlap)", t)
+        cmd_bus_free = t + (LP_CMD_CLOCKS.get(name, 1) if dev.is_lpddr else 1)
         last_cmd_t = max(last_cmd_t, t)
+        if code in (C["SREFEN"], C["SREFEX"]):
+            continue
         g = b // bpg if b >= 0 else -1
         if code == C["ACT"]:
             if open_row[b] >= 0:
@@ -138,7 +171,7 @@ def check_jedec(log: np.ndarray, dev, design: dict, n_bursts: int) -> dict[str, 
                 fail(f"{name} violates tCCD_S", t)
             if t < last_cas_bg[g] + dev.CCD_L:
                 fail(f"{name} violates tCCD_L", t)
-            lat = dev.WL if is_wr else dev.RL
+            lat = dev.WR_DATA if is_wr else dev.RD_DATA
             if is_wr:
                 if t < rank_rd + dev.RTW:
                     fail("WR violates RD->WR turnaround", t)
@@ -149,14 +182,14 @@ def check_jedec(log: np.ndarray, dev, design: dict, n_bursts: int) -> dict[str, 
                     fail("RD violates tWTR_L", t)
             if t + lat < bus_end:
                 fail("data-bus overlap", t)
-            end = t + lat + burst
-            bus_end, last_cas, last_cas_bg[g] = end, t, t
+            bus_end, last_cas, last_cas_bg[g] = t + lat + burst, t, t
+            end = t + (dev.WL if is_wr else dev.RL) + burst  # tWR / tWTR count from WL + BL/2 (JESD79-4, JESD209-4)
             if is_wr:
                 rank_wr_end = bg_wr_end[g] = last_wr_end[b] = end
                 wr_data_end = max(wr_data_end, end)
             else:
                 rank_rd = last_rd[b] = t
-                rd_data_end = max(rd_data_end, end)
+                rd_data_end = max(rd_data_end, t + lat + burst)
             if code in (C["RDA"], C["WRA"]):  # JEDEC: implied precharge honours tRAS, tRTP / tWR
                 tp = max(last_act[b] + dev.RAS, (end + dev.WR + dev.WR_extra) if is_wr else t + dev.RTP)
                 open_row[b], closed_at[b], ready[b] = -1, tp, tp + dev.RP
@@ -178,31 +211,40 @@ def check_jedec(log: np.ndarray, dev, design: dict, n_bursts: int) -> dict[str, 
             refs.append(t)
         else:
             fail(f"unknown command {code}", t)
-    if pd_on:
-        fail("log ends powered down", last_cmd_t)
     n_cas = sum(counts[k] for k in ("RD", "WR", "RDA", "WRA"))
     assert n_cas == n_bursts, f"{n_cas} column commands for {n_bursts} bursts"
-    _check_refresh_count(refs, dev, design, last_cmd_t)
+    _check_refresh_count(refs, dev, design, last_cmd_t, sref_spans)
     return counts
 
 
-def _check_refresh_count(refs: list[int], dev, design: dict, end: int) -> None:
+def _check_refresh_count(refs: list[int], dev, design: dict, end: int, sref: list[tuple[int, int]]) -> None:
+    """Refreshes stay within the postponed / pulled-in limits of the tREFI schedule; self-refresh time needs none
+    (the device refreshes itself, and each exit is followed by one refresh)."""
     policy = design["RefreshPolicy"]
     if policy == "NoRefresh":
         assert not refs, "refresh issued with NoRefresh"
         return
-    per_bank = policy == "PerBank" and dev.has_per_bank_refresh
+    per_bank = policy == "PerBank"
     refi = dev.REFIpb if per_bank else dev.REFI
     rfc = dev.RFCpb if per_bank else dev.RFC
-    maxpost, maxpull = design["RefreshMaxPostponed"], design["RefreshMaxPulledin"]
+    scale = dev.n_banks if per_bank else 1
+    maxpost, maxpull = design["RefreshMaxPostponed"] * scale, design["RefreshMaxPulledin"] * scale
     slack = 2 * rfc + 4 * dev.RC  # a forced refresh waits for open banks to close and for tRFC of the previous
+
+    def awake(t: int) -> int:  # time before t spent outside self-refresh
+        return t - sum(min(e, t) - s for s, e in sref if s < t)
+
+    def exits(t: int) -> int:
+        return sum(1 for _, e in sref if e <= t)
+
     refs = sorted(refs)
     for k, t in enumerate(refs):  # never more than maxpull ahead of schedule
-        assert k + 1 <= t // refi + maxpull, f"refresh {k + 1} at {t}: more than {maxpull} pulled in"
-    probe = sorted(set(refs) | {end})
+        assert k + 1 <= awake(t) // refi + maxpull + 2 * exits(t) + 1, f"refresh {k + 1} at {t}: more than {maxpull} pulled in"
+    probe = sorted(set(refs) | {end} | {s for s, _ in sref})
     for t in probe:  # never more than maxpost behind schedule
         done = int(np.searchsorted(refs, t, side="right"))
-        assert done >= (t - slack) // refi - maxpost, f"at cycle {t}: {done} refreshes, more than {maxpost} postponed"
+        due = (awake(t) - slack) // refi - exits(t)
+        assert done >= due - maxpost - 1, f"at cycle {t}: {done} refreshes, more than {maxpost} postponed"
 
 
 # --- the matrix -------------------------------------------------------------------------------------
@@ -216,7 +258,8 @@ DESIGNS = {
     "closedadaptive-shared-reorder": {"PagePolicy": "ClosedAdaptive", "SchedulerBuffer": "Shared",
                                       "RespQueue": "Reorder", "Arbiter": "Reorder", "MaxActiveTransactions": 4},
     "perbank-pd-postpone1": {"RefreshPolicy": "PerBank", "PowerDownPolicy": "Staggered",
-                             "RefreshMaxPostponed": 1, "RefreshMaxPulledin": 2},
+                             "RefreshMaxPostponed": 1, "RefreshMaxPulledin": 2},  # LPDDR4 only
+    "pd-postpone1-pull4": {"PowerDownPolicy": "Staggered", "RefreshMaxPostponed": 1, "RefreshMaxPulledin": 4},
     "closed-pd-buf1": {"PagePolicy": "Closed", "PowerDownPolicy": "Staggered", "RequestBufferSize": 1,
                        "Arbiter": "Fifo", "MaxActiveTransactions": 1},
     "norefresh-pd-grp": {"RefreshPolicy": "NoRefresh", "PowerDownPolicy": "Staggered", "Scheduler": "FrFcfsGrp",
@@ -243,7 +286,7 @@ def sim_for(trace: str, device: str) -> DRAMSimulator:
 def run_checked(sim: DRAMSimulator, design: dict) -> dict[str, int]:
     d = sim.space.validate(design)
     log = sim.command_log(d)
-    return check_jedec(log, sim.device, d, sim.prepared.arr.size)
+    return check_jedec(log, sim.device, d, sim.prepared.n_transactions)
 
 
 @pytest.mark.parametrize("device", ["DDR4-2400", "LPDDR4-3200"])
@@ -251,20 +294,26 @@ def run_checked(sim: DRAMSimulator, design: dict) -> dict[str, int]:
 @pytest.mark.parametrize("dname", list(DESIGNS))
 def test_jedec_timing_holds(trace, device, dname):
     sim = sim_for(trace, device)
-    counts = run_checked(sim, {**BASE, **DESIGNS[dname]})
+    design = {**BASE, **DESIGNS[dname]}
+    if design["RefreshPolicy"] == "PerBank" and not sim.device.has_per_bank_refresh:
+        with pytest.raises(DesignError, match=r"RefreshPolicy.*'AllBank'"):
+            sim.space.validate(design)
+        return
+    counts = run_checked(sim, design)
     if "Staggered" in DESIGNS[dname].values() and trace == "sparse":
-        assert counts["PDX"] > 0, "sparse trace should power down"
+        assert counts["PDXA"] + counts["PDXP"] > 0, "sparse trace should power down"
+        assert counts["SREFEN"] == counts["SREFEX"]
 
 
 @pytest.mark.parametrize("device", ["DDR4-2400", "LPDDR4-3200"])
 def test_refresh_issued_on_long_traces(device):
     sim = sim_for("sparse", device)
-    span = int(sim.prepared.arr[-1])
+    span = int(sim.prepared.req_arr[-1])
     counts = run_checked(sim, BASE)
     assert counts["REF"] >= span // sim.device.REFI - 8
-    counts_pb = run_checked(sim, {**BASE, "RefreshPolicy": "PerBank"})
-    key = "REFPB" if sim.device.has_per_bank_refresh else "REF"
-    assert counts_pb[key] > counts["REF"] or not sim.device.has_per_bank_refresh
+    if sim.device.has_per_bank_refresh:  # one REFpb per tREFIpb = tREFI / 8
+        counts_pb = run_checked(sim, {**BASE, "RefreshPolicy": "PerBank"})
+        assert counts_pb["REFPB"] >= span // sim.device.REFIpb - 8 * sim.device.n_banks
 
 
 def test_busy_trace_forces_postponed_refresh():
@@ -282,7 +331,7 @@ def test_unaligned_and_multiburst_requests_complete_and_hold_timing(tmp_path):
         for dname in ("open-frfcfs", "closed-pd-buf1", "closedadaptive-shared-reorder"):
             sim = DRAMSimulator(str(p), dev)
             run_checked(sim, {**BASE, **DESIGNS[dname]})
-            assert sim.prepared.arr.size > len(lines)
+            assert sim.prepared.n_transactions > len(lines)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -318,7 +367,7 @@ def test_checker_catches_violations():
     bad = log.copy()
     bad[acts[5], 0] -= 3  # pull an ACT 3 cycles earlier
     with pytest.raises(Violation):
-        check_jedec(bad, sim.device, d, sim.prepared.arr.size)
+        check_jedec(bad, sim.device, d, sim.prepared.n_transactions)
     # DRAMSys's lenient rule: re-activate tRTP + tRP after RDA, ignoring tRAS/tRC
     rda = np.nonzero(log[:, 1] == C["RDA"])[0][10]
     bank = log[rda, 2]
@@ -326,4 +375,4 @@ def test_checker_catches_violations():
     bad2 = log.copy()
     bad2[later, 0] = log[rda, 0] + sim.device.RTP + sim.device.RP
     with pytest.raises(Violation):
-        check_jedec(bad2, sim.device, d, sim.prepared.arr.size)
+        check_jedec(bad2, sim.device, d, sim.prepared.n_transactions)

@@ -29,21 +29,30 @@ REFRESH_LIMITS = (1, 2, 4, 8)
  C_LOG, C_LEN) = range(13)
 
 
-def knob_space() -> DesignSpace:
-    """The DRAMSys knob space (shared README, section 3)."""
+def knob_space(device: Any = None) -> DesignSpace:
+    """The DRAMSys knob space (shared README, section 3) for ``device`` (a ``DeviceSpec`` or ``None``).
+
+    ``RefreshPolicy`` PerBank exists only where the device has per-bank refresh (LPDDR4): JEDEC DDR4 has none and
+    DRAMSys rejects it, so on DDR4 the knob's levels are NoRefresh and AllBank and PerBank fails validation with
+    a ``DesignError`` naming the knob and the allowed values. ``device=None`` gives the full space.
+    """
+    # (the middle level is a parameter's default: AllBank in both orders)
+    refresh = REFRESH_POLICIES if device is None or device.has_per_bank_refresh else ("AllBank", "NoRefresh")
     return DesignSpace([
         CategoricalParam("PagePolicy", PAGE_POLICIES, description="row-buffer policy (adaptive: look at the queue)"),
         CategoricalParam("Scheduler", SCHEDULERS, description="Fifo, first-ready FCFS, FR-FCFS with r/w grouping"),
         CategoricalParam("SchedulerBuffer", SCHEDULER_BUFFERS,
                          description="buffer organisation: per bank, per direction, or one shared buffer"),
         Pow2Param("RequestBufferSize", 1, 128, "requests",
-                  "slots per buffer (per bank / per direction / total); a slot is held until the response"),
+                  "slots per buffer (per bank / per direction / total); a slot is freed when the column command "
+                  "issues"),
         CategoricalParam("RespQueue", RESP_QUEUES, description="responses in completion order or request order"),
-        CategoricalParam("RefreshPolicy", REFRESH_POLICIES,
-                         description="no refresh, all-bank REF, per-bank REFpb (DDR4 has none: all-bank used)"),
+        CategoricalParam("RefreshPolicy", refresh,
+                         description="no refresh, all-bank REF, per-bank REFpb (LPDDR4 only; DDR4 has none)"),
         IntListParam("RefreshMaxPostponed", REFRESH_LIMITS, "refreshes", "refreshes postponed while busy"),
         IntListParam("RefreshMaxPulledin", REFRESH_LIMITS, "refreshes", "refreshes pulled in while idle"),
-        CategoricalParam("PowerDownPolicy", POWER_DOWN_POLICIES, description="rank power-down when idle"),
+        CategoricalParam("PowerDownPolicy", POWER_DOWN_POLICIES,
+                         description="Staggered: power-down when idle, self-refresh after a refresh while idle"),
         CategoricalParam("Arbiter", ARBITERS,
                          description="Simple: no limit; Fifo: MaxActiveTransactions; Reorder: also in-order replies"),
         Pow2Param("MaxActiveTransactions", 1, 128, "requests",
@@ -74,7 +83,8 @@ ALIASES = {("RefreshPolicy", "Rankwise"): "AllBank", ("RefreshPolicy", "Bankwise
            ("PowerDownPolicy", "NoPowerdown"): "NoPowerDown"}
 
 
-def read_mcconfig(source: str | Path | Mapping[str, Any], base: Mapping[str, Any] | None = None) -> Design:
+def read_mcconfig(source: str | Path | Mapping[str, Any], base: Mapping[str, Any] | None = None,
+                  device: Any = None) -> Design:
     """A design from a DRAMSys ``mcconfig`` (JSON path or dict, with or without the ``"mcconfig"`` wrapper).
 
     Knobs the file does not set come from ``base`` (default: the space's default design); keys that are not
@@ -95,7 +105,7 @@ def read_mcconfig(source: str | Path | Mapping[str, Any], base: Mapping[str, Any
     mc = data.get("mcconfig", data) if isinstance(data, Mapping) else None
     if not isinstance(mc, Mapping):
         raise SpecError("must be a JSON object", where)
-    space = knob_space()
+    space = knob_space(device)
     design = dict(base) if base is not None else space.default()
     for p in space.params:
         if p.name not in mc:

@@ -1,92 +1,74 @@
-"""The memory-controller kernel (numba): one rank, per-bank state, JEDEC timing, DRAMSys-style knobs.
+"""The memory controller: DRAMSys 5's architecture, event-driven and JEDEC-exact, one rank.
 
-Model (one decision = one transaction, i.e. one burst of a request):
+Model (DRAMSys ``Controller``, ``BankMachine*``, ``Scheduler*``, ``CmdMuxOldest``, ``RefreshManager*``,
+``PowerDownManagerStaggered``, ``RespQueue*``, ``Arbiter*``; names are DRAMSys's):
 
-* **Admission.** Bursts enter the scheduler buffer in trace order once their arrival time has passed and a slot
-  of their class is free (Bankwise: per bank; ReadWrite: per direction; Shared: one buffer; ``RequestBufferSize``
-  slots each). A slot stays taken until the burst's response leaves the controller, as in DRAMSys. With
-  ``Arbiter`` Fifo/Reorder, at most ``MaxActiveTransactions`` bursts are outstanding. Admission is in order:
-  a blocked head blocks the ones behind it.
-* **Scheduling.** Fifo takes the oldest buffered burst; FrFcfs the oldest row hit, else the oldest; FrFcfsGrp
-  ranks by (row hit, same direction as the last column command, age). The chosen burst's commands
-  (PRE, ACT, RD/WR or RDA/WRA) are placed at the earliest cycle that satisfies every JEDEC constraint against
-  all commands placed so far; ACTs and column commands are placed in non-decreasing time order, and one
-  command occupies the command bus per cycle. The next decision happens once the data bus is within
-  ``tRP + tRCD`` of the last column command, so the buffer fills while the bus is busy (this is where
-  first-ready scheduling gets its choices).
-* **Page policy.** Open never auto-precharges; Closed always does; ClosedAdaptive does unless another buffered
-  burst hits the same row; OpenAdaptive does when no buffered burst hits the row but one targets another row
-  of the bank. Auto-precharge happens at ``max(RD + tRTP, ACT + tRAS)`` (RDA) or
-  ``WR + WL + BL/2 + tWR`` (WRA); the bank re-activates only ``tRP`` later and never before ``ACT + tRC``.
-* **Responses.** RespQueue Fifo answers in completion order; Reorder in arrival order. Arbiter Reorder also
-  returns requests in order.
-* **Refresh.** One due every tREFI (AllBank) or tREFIpb (PerBank, round robin over banks; DDR4 has no per-bank
-  refresh, so it falls back to AllBank). While requests wait, up to ``RefreshMaxPostponed`` are postponed;
-  when the controller idles, owed refreshes are issued, then up to ``RefreshMaxPulledin`` are pulled in if
-  they finish before the next request.
-* **Power-down (Staggered).** When the buffer empties the rank enters power-down (active or precharge type by
-  its open rows) as soon as JEDEC allows, if the idle gap covers tCKE; the next command waits for the exit
-  plus tXP. Refreshes that fall into the gap exit and re-enter.
+* **Front end.** The trace player sends request *i* at its timestamp, but not before the previous request was
+  accepted. ``Arbiter`` Simple passes one request at a time to the controller (it reaches it one clock later,
+  ``ThinkDelayFw``); Fifo and Reorder accept up to ``MaxActiveTransactions`` outstanding requests from the
+  player and queue them for the controller. The controller stores a request when the scheduler has room for
+  all its bursts (a request spanning *k* bursts is *k* transactions): ``Bankwise`` counts per bank (DRAMSys
+  checks the bank of the last stored request), ``ReadWrite`` per direction (room in both), ``Shared`` in total;
+  ``RequestBufferSize`` slots each. A request bigger than the buffer is stored into an empty one (DRAMSys
+  deadlocks there).
+* **Bank machines**, one per bank, pick their next transaction from the scheduler: Fifo the oldest of the
+  bank, FrFcfs the oldest row hit else the oldest, FrFcfsGrp the oldest row hit in the direction of the last
+  column command (without an older hit to the same address). Once a bank machine activated a row for a
+  transaction it keeps it (or a newer hit to that row). Its next command is ACT (bank precharged), PRE (row
+  conflict) or the column command, with auto-precharge by ``PagePolicy``: never (Open), always (Closed), when
+  another request to the bank waits but no second row hit (OpenAdaptive), or when no second row hit waits
+  (ClosedAdaptive). **A scheduler slot is freed when the column command issues.**
+* **Command multiplexer (CmdMux Oldest).** At each clock, of the commands of the bank machines and the
+  refresh manager, the one that ends first by JEDEC timing (:mod:`.timing`: same bank, bank group, rank,
+  tFAW, command bus) issues; ties go to the oldest request (refresh first). So banks overlap their ACT/tRC
+  windows: bank-level parallelism.
+* **Refresh (AllBank; PerBank on LPDDR4 only).** One refresh is due every tREFI (tREFIpb round robin).
+  While a bank machine holds a request it is postponed, at most ``RefreshMaxPostponed`` times (x banks for
+  PerBank); then the bank machines are blocked until it is done (precharge-all first). After a due refresh,
+  further ones are pulled in while every bank machine is idle, down to ``-RefreshMaxPulledin``.
+* **Power-down (Staggered).** When no request is left the rank enters active or precharge power-down as soon as
+  timing allows; a due refresh wakes it; after a precharge power-down exit with nothing to do it enters
+  self-refresh, left on the next request through SRX, tXS and one refresh (DRAMSys's staggered manager).
+* **Responses.** Data ends RL/WL + BL/2 after the column command (LPDDR4: plus tDQSCK / tDQSS + tDQS2DQ and the
+  command length); ``RespQueue`` Fifo answers in column-command order, Reorder in request order, one response
+  per clock handshake; ``Arbiter`` Reorder returns requests to the player in order, Fifo in completion order.
 
-The loop itself is :func:`simulators.dram.kernel.run`; the vector layouts are in :mod:`simulators.dram.layout`
-(re-exported here).
+The loop is :func:`simulators.dram.kernel.run` (numba); vector layouts are in :mod:`simulators.dram.layout`.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from simulators.dram import layout as L
 from simulators.dram.config import C_LOG, C_REF
 from simulators.dram.kernel import run
-from simulators.dram.layout import (  # noqa: F401  (re-exported for the simulator and the tests)
-    BIG,
-    CMD_NAMES,
-    S_CNT,
-    S_CONFL,
-    S_HITS,
-    S_MISSES,
-    S_TPD_ACT,
-    S_TPD_PRE,
-    timing_vector,
-)
+from simulators.dram.layout import BIG, CMD_NAMES, timing_vector  # noqa: F401  (re-exported)
 
 
-@njit(cache=True, nogil=True)
-def simulate(arr, wr, bank, row, T, C, cap_guess=-1):
-    """Run the controller over bursts (arrival cycle, write flag, global bank, row; trace order).
+def simulate(rarr, rfirst, rn, tbank, trow, tcol, twr, tpar, T, E, En, CL, C, cap_guess=-1):
+    """Run the controller; returns ``(data_end, ctrl_resp, resp, S, log, intervals)``.
 
-    ``cap_guess`` (tests only) overrides the initial size of the output buffers, to exercise the re-run.
-
-    Returns:
-        (data_end, resp, S, log, intervals, open_row): per-burst data-end and response cycles, the scalar state
-        (counters), the command log ``(cycle, code, bank, row)`` (empty unless logging), the bank-active
-        intervals (ACT..precharge and REF..REF+tRFC, starts non-decreasing) and the rows left open.
+    Output buffers (command log, bank-active intervals) start at a size guessed from the trace; when one proves
+    too small the run repeats with the exact size (the simulation never reads them: same result).
+    ``cap_guess`` (tests only) overrides the first guess.
     """
-    n = arr.shape[0]
-    per_bank = C[C_REF] == 2
-    refi = T[L.T_REFIPB] if per_bank and T[L.T_HASPB] != 0 else T[L.T_REFI]
-    # Output buffers sized from a guess (bursts, plus refreshes over the arrival span and some slack); when one
-    # proves too small, run again with the exact size (the simulation never reads them: same result).
-    n_ref = (arr[n - 1] if n > 0 else 0) // refi + n // 4 + 64
-    cap_iv = n + n_ref if cap_guess < 0 else cap_guess
-    cap_log = (5 * n + 4 * n_ref if cap_guess < 0 else cap_guess) if C[C_LOG] != 0 else 0
+    nt = tbank.shape[0]
+    nreq = rarr.shape[0]
+    refi = T[L.T_REFIPB] if C[C_REF] == 2 else T[L.T_REFI]
+    n_ref = int(rarr[-1]) // max(int(refi), 1) + 64 if nreq else 64
+    cap_iv = nt + n_ref if cap_guess < 0 else cap_guess
+    cap_log = (4 * nt + 4 * n_ref if cap_guess < 0 else cap_guess) if C[C_LOG] != 0 else 0
     while True:
-        S = np.zeros(L.S_LEN, np.int64)
-        for k in (L.S_LAST_ACT, L.S_LAST_CAS, L.S_LAST_RD, L.S_LAST_WR_END, L.S_LAST_PRE, L.S_LAST_CMD,
-                  L.S_LAST_RD_END, L.S_LAST_AP, L.S_PD_EXIT):
-            S[k] = -BIG
-        lg = np.empty((cap_log, 4), np.int64)
-        iv = np.empty((cap_iv, 2), np.int64)
-        data_end = np.full(n, -1, np.int64)
-        resp = np.full(n, -1, np.int64)
-        open_row = np.full(T[L.T_NB], -1, np.int64)
-        run(arr, wr, bank, row, T, C, S, lg, iv, data_end, resp, open_row)
+        M, seg = L.pack(T, C, E, En, CL, rarr, rfirst, rn, tbank, trow, tcol, twr, tpar, cap_log, cap_iv)
+        run(M)
+        S = M[: L.S_LEN]
         if S[L.S_NIV] <= cap_iv and S[L.S_NLOG] <= cap_log:
-            return data_end, resp, S, lg[: S[L.S_NLOG]], iv[: S[L.S_NIV]], open_row
-        cap_iv = max(cap_iv, S[L.S_NIV])
-        cap_log = max(cap_log, S[L.S_NLOG])
+            lg = M[seg["LG"]].reshape(-1, 4)[: S[L.S_NLOG]]
+            iv = M[seg["IV"]].reshape(-1, 2)[: S[L.S_NIV]]
+            return M[seg["DATA_END"]], M[seg["CTRL_RESP"]], M[seg["RESP"]], S, lg, iv
+        cap_iv = max(cap_iv, int(S[L.S_NIV]))
+        cap_log = max(cap_log, int(S[L.S_NLOG]))
 
 
 @njit(cache=True, nogil=True)

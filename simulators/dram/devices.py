@@ -45,6 +45,12 @@ class DeviceSpec:
         name: Identifier (``"DDR4-2400"``).
         memory_type: ``"DDR4"`` or ``"LPDDR4"`` (decides per-bank refresh support).
         tck_ns: Clock period in ns.
+        RD_DATA, WR_DATA: Clocks from the start of a read / write command to its first data beat (DDR4: RL / WL;
+            LPDDR4: RL + tDQSCK / WL + tDQSS + tDQS2DQ, plus 3 because RL and WL count from the last clock of the
+            four-clock RD-1/CAS-2 command, JESD209-4).
+        XS, XS_CAS: Self-refresh exit to the next valid command / to a column command (DDR4 tXS / tXSDLL,
+            LPDDR4 tXSR for both). CKESR: minimum self-refresh duration (DDR4 tCKESR, LPDDR4 tSR).
+        ACTPDEN .. WRAPDEN: Earliest power-down entry after ACT, PRE, REF, RD/RDA, WR, WRA.
         rails: Supply rails with their IDD currents, per device.
     """
 
@@ -84,6 +90,17 @@ class DeviceSpec:
     RTW: int
     WTR_extra: int
     WR_extra: int
+    RD_DATA: int = 0
+    WR_DATA: int = 0
+    XS: int = 0
+    XS_CAS: int = 0
+    CKESR: int = 0
+    ACTPDEN: int = 1
+    PRPDEN: int = 1
+    REFPDEN: int = 1
+    RDPDEN: int = 1
+    WRPDEN: int = 1
+    WRAPDEN: int = 1
     rails: tuple[Rail, ...] = field(default=())
     source: str = ""
 
@@ -111,6 +128,10 @@ class DeviceSpec:
 
     @property
     def has_per_bank_refresh(self) -> bool:
+        return self.is_lpddr
+
+    @property
+    def is_lpddr(self) -> bool:
         return self.memory_type.upper().startswith("LPDDR")
 
 
@@ -168,8 +189,25 @@ def device_from_memspec(spec: dict[str, Any], source: str = "") -> DeviceSpec:
     ccd_s = ti("CCD_S", "CCD")
     wtr_s = ti("WTR_S", "WTR")
     lp = mtype.startswith("LPDDR")
-    rtw = rl + ti("DQSCK", default=0) + bl // 2 - wl + ti("WPRE", default=1) + ti("RPST", default=1)
+    dqsck, rpst = ti("DQSCK", default=0), ti("RPST", default=1)
+    rtw = rl + dqsck + bl // 2 - wl + ti("WPRE", default=1) + rpst
     rails = _rails(pw, lp)
+    wr_t = ti("WR")
+    xp, cke = ti("XP"), ti("CKE")
+    if lp:  # JESD209-4 entry/exit delays in DRAMSys's CheckerLPDDR4 form (read postamble at least one clock)
+        cmdcke = ti("CMDCKE", default=3)
+        rd_data = rl + dqsck + 3
+        wr_data = wl + ti("DQSS", default=1) + ti("DQS2DQ", default=2) + 3
+        xs = xs_cas = ti("XSR", default=ti("RFCab", "RFC") + 8)
+        pd = {"CKESR": ti("SR", default=cke), "ACTPDEN": 3 + cmdcke, "PRPDEN": 1 + cmdcke,
+              "REFPDEN": 1 + cmdcke, "RDPDEN": rd_data + bl // 2 + max(rpst, 1), "WRPDEN": wr_data + bl // 2 + wr_t,
+              "WRAPDEN": wr_data + bl // 2 + wr_t + 2}
+    else:  # JESD79-4 (DRAMSys CheckerDDR4)
+        rd_data, wr_data = rl, wl
+        xs, xs_cas = ti("XS", default=ti("RFC1", "RFC") + 12), ti("XSDLL", default=512)
+        pd = {"CKESR": ti("CKESR", default=cke + 1), "ACTPDEN": ti("ACTPDEN", default=2),
+              "PRPDEN": ti("PRPDEN", default=2), "REFPDEN": ti("REFPDEN", default=2),
+              "RDPDEN": rl + bl // 2 + 1, "WRPDEN": wl + bl // 2 + wr_t, "WRAPDEN": wl + bl // 2 + wr_t + 1}
     return DeviceSpec(
         name=str(ms.get("memoryId", mtype)), memory_type=mtype, tck_ns=tck_ns,
         n_banks=n_banks, n_bankgroups=n_bg, n_rows=ai("nbrOfRows"), n_cols=ai("nbrOfColumns"),
@@ -178,8 +216,9 @@ def device_from_memspec(spec: dict[str, Any], source: str = "") -> DeviceSpec:
         RRD_S=rrd_s, RRD_L=ti("RRD_L", default=rrd_s), FAW=ti("FAW"),
         CCD_S=ccd_s, CCD_L=ti("CCD_L", default=ccd_s), WTR_S=wtr_s, WTR_L=ti("WTR_L", default=wtr_s),
         WR=ti("WR"), RTP=ti("RTP"), RFC=ti("RFC1", "RFC", "RFCab"), RFCpb=ti("RFCpb", default=0),
-        REFI=ti("REFI"), REFIpb=ti("REFIpb", default=0), XP=ti("XP"), CKE=ti("CKE"), PPD=ti("PPD", default=0),
-        RTW=rtw, WTR_extra=1 if lp else 0, WR_extra=1 if lp else 0, rails=rails, source=source,
+        REFI=ti("REFI"), REFIpb=ti("REFIpb", default=0), XP=xp, CKE=cke, PPD=ti("PPD", default=0),
+        RTW=rtw, WTR_extra=1 if lp else 0, WR_extra=1 if lp else 0, RD_DATA=rd_data, WR_DATA=wr_data,
+        XS=xs, XS_CAS=xs_cas, **pd, rails=rails, source=source,
     )
 
 

@@ -7,7 +7,8 @@ Per device and rail (voltage V, clock tCK), following DRAMPower's current-differ
     E_REF  = V * (IDD5B - IDD3N) * tRFC * tCK           E_REFpb = V * (IDD5PB - IDD3N) * tRFCpb * tCK
 
 Background power by state: active standby IDD3N, precharge standby IDD2N, active power-down IDD3P, precharge
-power-down IDD2P (times V). A rail without a current contributes 0 (e.g. DDR4's VPP rail only has IPP0,
+power-down IDD2P, self-refresh IDD6 (times V; DRAMPower counts the first tRFC of a self-refresh as a refresh,
+see ``DRAMSimulator._energy_parts``). A rail without a current contributes 0 (e.g. DDR4's VPP rail only has IPP0,
 which makes every activate cost V_PP * IPP0 * tRC). Rank totals multiply by the number of devices.
 """
 
@@ -16,9 +17,9 @@ from __future__ import annotations
 from simulators.dram.devices import DeviceSpec
 
 COMMAND_ENERGY_KEYS = ("ACT", "PRE", "RD", "WR", "REF", "REFPB")
-STATES = ("act_standby", "pre_standby", "act_powerdown", "pre_powerdown")
+STATES = ("act_standby", "pre_standby", "act_powerdown", "pre_powerdown", "self_refresh")
 _STATE_CURRENT = {"act_standby": "idd3n", "pre_standby": "idd2n", "act_powerdown": "idd3p",
-                  "pre_powerdown": "idd2p"}
+                  "pre_powerdown": "idd2p", "self_refresh": "idd6"}
 
 
 def command_energies_nj(dev: DeviceSpec) -> dict[str, float]:

@@ -1,447 +1,799 @@
-"""The scheduling loop of the memory-controller kernel (numba); the model is described in
-:mod:`simulators.dram.controller`.
+"""The event-driven controller loop (numba); the model is described in :mod:`simulators.dram.controller`.
 
-Performance notes (the loop runs once per burst, ~100 ns budget):
+One pass of the loop is one call of DRAMSys's ``Controller::controllerMethod`` at time ``now``: front end
+(arbiter acceptances, one request into the scheduler), refresh and power-down managers, then the command
+multiplexer issues the ready command that ends first (oldest payload on ties). After a command the loop runs
+again at the same time, as DRAMSys re-evaluates its managers; otherwise it jumps to the next event.
 
-* Command placement, logging, refresh and power-down are **closures** inside :func:`run`, inlined by numba and
-  sharing the loop's arrays. Out-of-line helpers (or ``inline="always"`` functions) taking arrays make numba
-  reference-count every array argument with atomic operations on each call, which used to cost more than all
-  the simulation work.
-* State shared with the closures lives in the state vector ``S`` (closures cannot assign outer scalars); state
-  only the decision path touches is held in local variables and stored into ``S`` at the end.
-* Output buffers have a fixed capacity and are never reallocated inside the loop (a reassigned array variable
-  costs reference counting too): entries are counted in ``S`` and written only if they fit, and
-  :func:`~simulators.dram.controller.simulate` re-runs with the exact size when one did not fit.
-* The scheduler buffer is an age-ordered window of parallel arrays with a per-burst row-hit flag kept up to date
-  as banks open and close, so schedulers scan contiguous flags instead of looking rows up through indices.
+Performance notes: everything lives in one function with closures (numba inlines them; out-of-line helpers
+taking arrays would reference-count every array on every call). Scalars shared with closures live in the
+state vector ``S`` (positions in :mod:`.layout`). Bank machines are re-evaluated only when their inputs change
+(their bank's buffer or state, rank commands, the FR-FCFS-Grp direction), and the candidate scan runs only when
+something changed; a pure time advance reuses the previous choice, which stays the best (see controller docs).
 """
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from simulators.dram import config as cfg
 from simulators.dram import layout as L
+from simulators.dram.timing import (
+    ACT,
+    PDEA,
+    PDEP,
+    PDXA,
+    PDXP,
+    PRE,
+    PREA,
+    RD,
+    RDA,
+    REF,
+    REFPB,
+    SREFEN,
+    SREFEX,
+    WR,
+    WRA,
+)
+
+
+def _guard_cache() -> None:
+    """Drop numba's cached machine code of :func:`run` when a module it compiles against changed.
+
+    numba keys its cache on this file alone; the layout, timing codes and config indices it freezes in as
+    constants live in other modules, so a change there would otherwise run stale code.
+    """
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in
+                                     ("kernel.py", "layout.py", "timing.py", "config.py"))).hexdigest()
+    cache = here / "__pycache__"
+    stamp = cache / "kernel.deps"
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    try:
+        cache.mkdir(exist_ok=True)
+        for f in cache.glob("kernel.run-*.nb[ic]"):
+            f.unlink()
+        stamp.write_text(digest)
+    except OSError:  # read-only install: numba then compiles in memory anyway
+        pass
+
+
+_guard_cache()
+
+
+@intrinsic
+def _void_ptr(typingctx, address):
+    """An int64 address as a ``void*`` (to view memory with ``numba.carray``)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], cgutils.voidptr_t)
+
+    return types.voidptr(address), codegen
 
 
 @njit(cache=True, nogil=True)
-def run(arr, wr, bank, row, T, C, S, lg, iv, data_end, resp, open_row):
-    """Simulate the bursts ``arr, wr, bank, row`` (trace order) under timings ``T`` and config ``C``.
+def run(mem):
+    """Simulate the requests and transactions packed into the flat int64 memory ``M`` (:func:`.layout.pack`).
 
-    Fills ``data_end``/``resp`` (per burst), ``lg`` (command log, capacity 0: off), ``iv`` (bank-active
-    intervals), ``open_row`` and the state vector ``S`` (initialised by the caller); entry counts beyond the
-    buffers' capacity are only counted (``S[S_NLOG]``, ``S[S_NIV]``).
+    Fills the output segments of ``M``: ``data_end`` per transaction, ``ctrl_resp`` / ``resp`` (controller
+    BEGIN_RESP / initiator response) per request, the command log ``lg`` (capacity 0: off), the bank-active
+    intervals ``iv`` and the state vector ``S`` (counters, at offset 0); entries beyond a buffer's capacity are
+    only counted (``S_NLOG``, ``S_NIV``). Everything lives in one array so that the closures below share a
+    single reference-counted object (each extra captured array costs atomic reference counting per call).
+    The closures see ``M``, a view of ``mem`` without a reference count (``carray`` over its address): numba
+    reference-counts an array captured by a closure that contains a loop on every call, which would cost two
+    atomic operations per call.
     """
-    n = arr.shape[0]
-    nb = open_row.shape[0]
-    bpg = T[L.T_BPG]
-    cap_log = lg.shape[0]
-    cap_iv = iv.shape[0]
-    # Timings as locals (loads from T could not be hoisted past the stores into the state arrays).
-    t_rl, t_wl, t_burst, t_rcd, t_rp = T[L.T_RL], T[L.T_WL], T[L.T_BURST], T[L.T_RCD], T[L.T_RP]
-    t_ras, t_rc, t_rrds, t_rrdl, t_faw = T[L.T_RAS], T[L.T_RC], T[L.T_RRDS], T[L.T_RRDL], T[L.T_FAW]
-    t_ccds, t_ccdl, t_rtp, t_rtw, t_ppd = T[L.T_CCDS], T[L.T_CCDL], T[L.T_RTP], T[L.T_RTW], T[L.T_PPD]
-    t_wtrs = T[L.T_WTRS] + T[L.T_WTRX]
-    t_wtrl = T[L.T_WTRL] + T[L.T_WTRX]
-    t_wr = T[L.T_WR] + T[L.T_WRX]
-    t_xp, t_cke, t_look = T[L.T_XP], T[L.T_CKE], T[L.T_LOOK]
+    M = carray(_void_ptr(mem.ctypes.data), (mem.shape[0],), np.int64)
+    h = L.S_LEN
+    nreq, nt, nb, ngr, ew = M[h + L.H_NREQ], M[h + L.H_NT], M[h + L.H_NB], M[h + L.H_NGR], M[h + L.H_EW]
+    cap_log, cap_iv = M[h + L.H_CAPLOG], M[h + L.H_CAPIV]
+    o_T, o_C = M[h + L.H_T], M[h + L.H_C]
+    o_rarr = M[h + L.H_RARR]
+    o_rfirst = M[h + L.H_RFIRST]
+    o_rn = M[h + L.H_RN]
+    o_tbank = M[h + L.H_TBANK]
+    o_trow = M[h + L.H_TROW]
+    o_tcol = M[h + L.H_TCOL]
+    o_twr = M[h + L.H_TWR]
+    o_tpar = M[h + L.H_TPAR]
+    o_bst = M[h + L.H_BST]
+    o_orow = M[h + L.H_OROW]
+    o_cur = M[h + L.H_CUR]
+    o_keep = M[h + L.H_KEEP]
+    o_ncmd = M[h + L.H_NCMD]
+    o_blocked = M[h + L.H_BLOCKED]
+    o_dirty = M[h + L.H_DIRTY]
+    o_dstack = M[h + L.H_DSTACK]
+    o_lrdy = M[h + L.H_LRDY]
+    o_rr = M[h + L.H_RR]
+    o_head = M[h + L.H_HEAD]
+    o_tail = M[h + L.H_TAIL]
+    o_cnt = M[h + L.H_CNT]
+    o_nhit = M[h + L.H_NHIT]
+    o_bact = M[h + L.H_BACT]
+    o_ivo = M[h + L.H_IVO]
+    o_lnext = M[h + L.H_LNEXT]
+    o_lprev = M[h + L.H_LPREV]
+    o_tflag = M[h + L.H_TFLAG]
+    o_rnext = M[h + L.H_RNEXT]
+    o_faw = M[h + L.H_FAW]
+    o_acc = M[h + L.H_ACC]
+    o_rleft = M[h + L.H_RLEFT]
+    o_rstrobe = M[h + L.H_RSTROBE]
+    o_rel = M[h + L.H_REL]
+    o_best = M[h + L.H_BEST]
+    o_data_end = M[h + L.H_DATA_END]
+    o_ctrl_resp = M[h + L.H_CTRL_RESP]
+    o_resp = M[h + L.H_RESP]
+    o_CL = M[h + L.H_CL]
+    o_En = M[h + L.H_EN]
+    o_bnext = M[h + L.H_BNEXT]
+    o_gnext = M[h + L.H_GNEXT]
+    o_E = M[h + L.H_E]
+    o_lg = M[h + L.H_LG]
+    o_iv = M[h + L.H_IV]
+    bpg = M[o_T + L.T_BPG]
+    burst, rd_data, wr_data = M[o_T + L.T_BURST], M[o_T + L.T_RD_DATA], M[o_T + L.T_WR_DATA]
+    t_rtp, t_ras, t_wrpre, t_faw = M[o_T + L.T_RTP], M[o_T + L.T_RAS], M[o_T + L.T_WRPRE], M[o_T + L.T_FAW]
+    t_rfc, t_rfcpb = M[o_T + L.T_RFC], M[o_T + L.T_RFCPB]
+    page, sched, buf, bufsize = M[o_C + cfg.C_PAGE], M[o_C + cfg.C_SCHED], M[o_C + cfg.C_BUF], M[o_C + cfg.C_BUFSIZE]
+    respq, refm, pdm = M[o_C + cfg.C_RESP], M[o_C + cfg.C_REF], M[o_C + cfg.C_PD]
+    arb, maxact = M[o_C + cfg.C_ARB], M[o_C + cfg.C_MAXACT]
+    per_bank = refm == 2
+    refi = M[o_T + L.T_REFIPB] if per_bank else M[o_T + L.T_REFI]
+    maxpost = M[o_C + cfg.C_MAXPOST] * (nb if per_bank else 1)
+    maxpull = M[o_C + cfg.C_MAXPULL] * (nb if per_bank else 1)
+    allbanks = (1 << nb) - 1
+    sh = 1  # bits for a payload id + 2 in the packed (time, id) keys of the command choice
+    while (1 << sh) < nreq + 2:
+        sh += 1
 
-    ref_mode = C[cfg.C_REF]
-    if ref_mode == 2 and T[L.T_HASPB] == 0:
-        ref_mode = 1  # no per-bank refresh on this device (DDR4): all-bank
-    per_bank = ref_mode == 2
-    refi = T[L.T_REFIPB] if per_bank else T[L.T_REFI]
-    rfc = T[L.T_RFCPB] if per_bank else T[L.T_RFC]
-    page, sched, buf, bufsize = C[cfg.C_PAGE], C[cfg.C_SCHED], C[cfg.C_BUF], C[cfg.C_BUFSIZE]
-    arb, maxact, respq, pd = C[cfg.C_ARB], C[cfg.C_MAXACT], C[cfg.C_RESP], C[cfg.C_PD]
-    maxpost, maxpull = C[cfg.C_MAXPOST], C[cfg.C_MAXPULL]
-
-    pre_ok = np.zeros(nb, np.int64)  # earliest precharge, activate, column command per bank
-    act_ok = np.zeros(nb, np.int64)
-    cas_ok = np.zeros(nb, np.int64)
-    open_iv = np.full(nb, -1, np.int64)  # index in iv of each open bank's active interval
-    ngr = nb // bpg
-    bg_act = np.full(ngr, -L.BIG, np.int64)  # last ACT / column command / write data end per bank group
-    bg_cas = np.full(ngr, -L.BIG, np.int64)
-    bg_wr_end = np.full(ngr, -L.BIG, np.int64)
-    faw = np.full(4, -L.BIG, np.int64)  # the last four ACTs (ring)
-    ring = np.full(L.RING, -1, np.int64)
-    occ = np.zeros(nb + 3, np.int64)  # taken slots per buffer (banks, then read, write, shared)
-    # Two min-heaps (0: slot releases, payload = buffer; 1: transaction ends for the Fifo/Reorder arbiters).
-    heap_t = np.empty((2, n), np.int64)
-    heap_c = np.empty((2, n), np.int64)
-    heap_n = np.zeros(2, np.int64)
-    # Scheduler buffer: age-ordered window [h, e) of parallel arrays. It holds at most `slots` bursts; with
-    # room for twice that the window slides and is compacted to the front only when it reaches the end.
-    slots = nb * bufsize if buf == 0 else (2 * bufsize if buf == 1 else bufsize)
-    cap = min(n, 2 * slots) + 1
-    cidx = np.empty(cap, np.int64)  # burst index
-    cb = np.empty(cap, np.int64)  # bank
-    cr = np.empty(cap, np.int64)  # row
-    cw = np.empty(cap, np.int64)  # write flag
-    chit = np.empty(cap, np.int64)  # 1 while the burst's row is the open row of its bank
-
-    # --- closures (see the module docstring) ------------------------------------------------------------
-    def log(t, code, b, r):
-        """Count a command; log it when logging is on."""
-        S[L.S_CNT + code] += 1
+    # --- bookkeeping ---------------------------------------------------------------------------------------
+    def log(t, c, b, r):
+        M[L.S_CNT + c] += 1
         if cap_log > 0:
-            k = S[L.S_NLOG]
+            k = M[L.S_NLOG]
             if k < cap_log:
-                lg[k, 0] = t
-                lg[k, 1] = code
-                lg[k, 2] = b
-                lg[k, 3] = r
-            S[L.S_NLOG] = k + 1
+                M[o_lg + 4 * k] = t
+                M[o_lg + 4 * k + 1] = c
+                M[o_lg + 4 * k + 2] = b
+                M[o_lg + 4 * k + 3] = r
+            M[L.S_NLOG] = k + 1
 
-    def issue(t, code, b, r):
-        """Place a command at the first cycle >= t with a free command-bus slot; returns that cycle."""
-        while ring[t & L.MASK] == t:
-            t += 1
-        ring[t & L.MASK] = t
-        if t > S[L.S_LAST_CMD]:
-            S[L.S_LAST_CMD] = t
-        log(t, code, b, r)
-        return t
-
-    def add_iv(start, end):
-        """Record a bank-active interval; returns its index."""
-        k = S[L.S_NIV]
+    def add_iv(s, e):
+        k = M[L.S_NIV]
         if k < cap_iv:
-            iv[k, 0] = start
-            iv[k, 1] = end
-        S[L.S_NIV] = k + 1
+            M[o_iv + 2 * k] = s
+            M[o_iv + 2 * k + 1] = e
+        M[L.S_NIV] = k + 1
         return k
 
-    def close(b, t):
-        """Bank b precharges at t."""
-        if open_iv[b] < cap_iv:
-            iv[open_iv[b], 1] = t
-        open_row[b] = -1
+    def close_iv(b, t):
+        if M[o_ivo + b] < cap_iv:
+            M[o_iv + 2 * M[o_ivo + b] + 1] = t
 
-    def rehit(b, r, h, e):
-        """Bank b now has row r open (-1: closed): update its buffered bursts' hit flags; returns the change
-        in the number of buffered hits."""
-        delta = 0
-        for j in range(h, e):
-            if cb[j] == b:
-                hit = 1 if cr[j] == r else 0
-                delta += hit - chit[j]
-                chit[j] = hit
-        return delta
+    def ready(c, b):
+        """Earliest issue time of command c (bank b, -1 for rank commands) by the timing rules."""
+        t = max(M[L.S_CMDBUS], M[o_rnext + c])
+        if b >= 0:
+            t = max(t, M[o_bnext + c * nb + b], M[o_gnext + c * ngr + b // bpg])
+        if c == ACT:
+            t = max(t, M[o_faw + M[L.S_FAWI]] + t_faw)
+        return t
 
-    def move(dst, src):
-        """Copy buffer entry src to dst."""
-        cidx[dst], cb[dst], cr[dst], cw[dst], chit[dst] = cidx[src], cb[src], cr[src], cw[src], chit[src]
+    def local_ready(b):
+        c = M[o_ncmd + b]
+        if c != L.NOP:
+            M[o_lrdy + b] = max(M[o_bnext + c * nb + b], M[o_gnext + c * ngr + b // bpg])
 
-    def push(q, t, c):
-        """Push (t, c) on heap q."""
-        i = heap_n[q]
-        heap_n[q] = i + 1
-        heap_t[q, i] = t
-        heap_c[q, i] = c
-        while i > 0:
-            p = (i - 1) >> 1
-            if heap_t[q, p] <= heap_t[q, i]:
-                break
-            heap_t[q, p], heap_t[q, i] = heap_t[q, i], heap_t[q, p]
-            heap_c[q, p], heap_c[q, i] = heap_c[q, i], heap_c[q, p]
-            i = p
+    def apply_rules(c, b, t):
+        g = b // bpg if b >= 0 else 0
+        for k in range(M[o_En + c]):
+            x = M[o_E + (c * ew + k) * 3 + 1]
+            d = t + M[o_E + (c * ew + k) * 3 + 2]
+            s = M[o_E + (c * ew + k) * 3]
+            if s == 0:
+                if d > M[o_bnext + x * nb + b]:
+                    M[o_bnext + x * nb + b] = d
+            elif s == 1:
+                if d > M[o_gnext + x * ngr + g]:
+                    M[o_gnext + x * ngr + g] = d
+            elif d > M[o_rnext + x]:
+                M[o_rnext + x] = d
+        M[L.S_CMDBUS] = t + M[o_CL + c]
+        if c == ACT:
+            M[o_faw + M[L.S_FAWI]] = t
+            M[L.S_FAWI] = (M[L.S_FAWI] + 1) & 3
+        if b >= 0:  # the bank's group mates see new bank-group constraints
+            for k in range(g * bpg, (g + 1) * bpg):
+                local_ready(k)
 
-    def pop(q):
-        """Drop the minimum of heap q."""
-        m = heap_n[q] - 1
-        heap_n[q] = m
-        heap_t[q, 0] = heap_t[q, m]
-        heap_c[q, 0] = heap_c[q, m]
-        i = 0
-        while True:
-            lo = 2 * i + 1
-            if lo >= m:
-                break
-            k = lo
-            if lo + 1 < m and heap_t[q, lo + 1] < heap_t[q, lo]:
-                k = lo + 1
-            if heap_t[q, i] <= heap_t[q, k]:
-                break
-            heap_t[q, k], heap_t[q, i] = heap_t[q, i], heap_t[q, k]
-            heap_c[q, k], heap_c[q, i] = heap_c[q, i], heap_c[q, k]
-            i = k
+    # --- scheduler and bank machines (DRAMSys Scheduler*, BankMachine*) -------------------------------------------
+    def next_request(b):
+        """Scheduler::getNextRequest: Fifo the oldest; FrFcfs the oldest row hit; FrFcfsGrp the oldest row hit
+        in the last column command's direction without an older hit to the same address."""
+        j = M[o_head + b]
+        if sched == 0 or M[o_nhit + b] == 0:
+            return j
+        r = M[o_orow + b]
+        first = -1
+        while j >= 0:
+            if M[o_trow + j] == r:
+                if sched == 1:
+                    return j
+                if first < 0:
+                    first = j
+                if M[o_twr + j] == M[L.S_LASTDIR]:
+                    k = first
+                    hazard = False
+                    while k != j:
+                        if M[o_trow + k] == r and M[o_tcol + k] == M[o_tcol + j]:
+                            hazard = True
+                            break
+                        k = M[o_lnext + k]
+                    if not hazard:
+                        return j
+            j = M[o_lnext + j]
+        return first
 
-    def wake(t):
-        """First cycle >= t a command may issue, exiting power-down first if the rank is in it."""
-        if S[L.S_PD_ON] == 0:
-            return max(t, S[L.S_PD_EXIT] + t_xp)  # an earlier exit (e.g. for a refresh) still needs tXP
-        pdx = max(t, S[L.S_PD_START] + t_cke)
-        log(pdx, L.PDX, -1, -1)
-        if S[L.S_PD_TYPE] == 1:
-            S[L.S_TPD_ACT] += pdx - S[L.S_PD_START]
+    def further_row_hit(b):
+        if sched == 0:
+            j = M[o_head + b]
+            return j >= 0 and M[o_lnext + j] >= 0 and M[o_trow + M[o_lnext + j]] == M[o_orow + b]
+        return M[o_nhit + b] >= 2
+
+    def count_hits(b):
+        n = 0
+        j = M[o_head + b]
+        while j >= 0:
+            if M[o_trow + j] == M[o_orow + b]:
+                n += 1
+            j = M[o_lnext + j]
+        M[o_nhit + b] = n
+
+    def evaluate(b):
+        M[L.S_EVAL] += 1
+        M[o_ncmd + b] = L.NOP
+        if M[L.S_SLEEP] != 0 or M[o_blocked + b] != 0:
+            return
+        p = next_request(b)
+        if p < 0:
+            return
+        if M[o_cur + b] < 0:
+            M[L.S_NBUSY] += 1
+        if M[o_keep + b] == 0 or M[o_trow + p] == M[o_orow + b]:
+            M[o_cur + b] = p
+        j = M[o_cur + b]
+        if M[o_bst + b] == 0:
+            M[o_ncmd + b] = ACT
+        elif M[o_trow + j] != M[o_orow + b]:
+            M[o_ncmd + b] = PRE
         else:
-            S[L.S_TPD_PRE] += pdx - S[L.S_PD_START]
-        S[L.S_PD_ON] = 0
-        S[L.S_PD_EXIT] = pdx
-        return pdx + t_xp
+            ap = page == 2
+            if page == 1:  # OpenAdaptive
+                ap = M[o_cnt + b] >= 2 and not further_row_hit(b)
+            elif page == 3:  # ClosedAdaptive
+                ap = not further_row_hit(b)
+            M[o_ncmd + b] = (WRA if ap else WR) if M[o_twr + j] else (RDA if ap else RD)
+        local_ready(b)
 
-    def try_pd(t_from, t_next):
-        """Enter power-down as early as JEDEC allows after t_from if the rank can stay in it until t_next."""
-        if S[L.S_PD_ON] != 0:
-            return
-        pde = max(t_from, S[L.S_LAST_CMD] + 1, S[L.S_LAST_RD_END] + 1, S[L.S_LAST_WR_END] + t_wr + 1,
-                  S[L.S_LAST_AP] + 1, S[L.S_REF_END], S[L.S_PD_EXIT] + t_cke)
-        if pde + t_cke > t_next:
-            return
-        active = 0
+    def reevaluate():
+        for k in range(M[L.S_NDIRTY]):
+            b = M[o_dstack + k]
+            M[o_dirty + b] = 0
+            evaluate(b)
+        M[L.S_NDIRTY] = 0
+
+    def mark(b):
+        if M[o_dirty + b] == 0:
+            M[o_dirty + b] = 1
+            M[o_dstack + M[L.S_NDIRTY]] = b
+            M[L.S_NDIRTY] += 1
+
+    def mark_all():
         for b in range(nb):
-            if open_row[b] >= 0:
-                active = 1
-        log(pde, L.PDEA if active else L.PDEP, -1, -1)
-        S[L.S_PD_ON] = 1
-        S[L.S_PD_START] = pde
-        S[L.S_PD_TYPE] = active
+            mark(b)
 
-    def refresh(t):
-        """Issue one refresh at or after t; returns the cycle its tRFC ends."""
-        t = wake(t)
-        if per_bank:
-            b = S[L.S_REF_BANK]
-            S[L.S_REF_BANK] = (b + 1) % nb
-            if open_row[b] >= 0:
-                tp = issue(max(t, pre_ok[b], S[L.S_LAST_PRE] + t_ppd), L.PRE, b, open_row[b])
-                S[L.S_LAST_PRE] = tp
-                close(b, tp)
-                act_ok[b] = max(act_ok[b], tp + t_rp)
-            tr = issue(max(t, act_ok[b], S[L.S_LAST_ACT] + t_rrds), L.REFPB, b, -1)
-            end = tr + rfc
-            act_ok[b] = max(act_ok[b], end)
-            S[L.S_LAST_ACT] = tr  # REFpb counts as an activate for tRRD (JESD209-4)
+    # --- power-down manager (PowerDownManagerStaggered) -------------------------------------------------------------
+    def pd_entry():
+        M[L.S_PIDLE] = 1
+        if M[L.S_PSTATE] == L.PD_IDLE:
+            M[L.S_PENTRY] = 1
+
+    def pd_exit():
+        M[L.S_PIDLE] = 0
+        M[L.S_PSREF] = 0
+        M[L.S_PENTRY] = 0
+        if M[L.S_PSTATE] != L.PD_IDLE:
+            M[L.S_PEXIT] = 1
+
+    def pd_evaluate():
+        c = L.NOP
+        if M[L.S_PEXIT] != 0:
+            st = M[L.S_PSTATE]
+            c = PDXA if st == L.PD_ACT else (PDXP if st == L.PD_PRE else (SREFEX if st == L.PD_SREF else REF))
+        elif M[L.S_PENTRY] != 0:
+            c = PDEA if M[L.S_NACT] > 0 else PDEP
+        elif M[L.S_PSREF] != 0:
+            c = SREFEN
+        if c != M[L.S_PCMD]:
+            M[L.S_PCMD] = c
+            M[L.S_DIRTY] = 1
+
+    def pd_update(c, t):
+        if c == PDEA or c == PDEP or c == SREFEN:
+            M[L.S_PSTATE] = L.PD_ACT if c == PDEA else (L.PD_PRE if c == PDEP else L.PD_SREF)
+            M[L.S_PENTRY] = 0
+            M[L.S_PSTART] = t
+            if c == SREFEN:
+                M[L.S_PSREF] = 0
+                M[L.S_NSREF] += 1
+        elif c == PDXA or c == PDXP:
+            M[L.S_PSTATE] = L.PD_IDLE
+            M[L.S_PEXIT] = 0
+            M[L.S_TPD_ACT if c == PDXA else L.S_TPD_PRE] += t - M[L.S_PSTART]
+            if c == PDXP and M[L.S_PIDLE] != 0:
+                M[L.S_PSREF] = 1
+        elif c == SREFEX:
+            M[L.S_PSTATE] = L.PD_EXTRA
+            M[L.S_TSREF] += t - M[L.S_PSTART]
+        elif c == REF:
+            if M[L.S_PSTATE] == L.PD_EXTRA:
+                M[L.S_PSTATE] = L.PD_IDLE
+                M[L.S_PEXIT] = 0
+            elif M[L.S_PIDLE] != 0:
+                M[L.S_PENTRY] = 1
+        elif c == REFPB and M[L.S_PIDLE] != 0:
+            M[L.S_PENTRY] = 1
+
+    # --- refresh manager (RefreshManagerAllBank / RefreshManagerPerBank) ------------------------------------------
+    def first_idle_remaining():
+        """Lowest remaining bank whose machine is idle, or -1."""
+        for b in range(nb):
+            if (M[L.S_RREM] >> b) & 1 and M[o_cur + b] < 0:
+                return b
+        return -1
+
+    def first_remaining():
+        for b in range(nb):
+            if (M[L.S_RREM] >> b) & 1:
+                return b
+        return 0
+
+    def ref_evaluate(now):
+        c = L.NOP
+        bank = M[L.S_RBANK]
+        if now >= M[L.S_RTRIG]:
+            if pdm != 0:  # triggerInterruption
+                M[L.S_PENTRY] = 0
+                if M[L.S_PSTATE] != L.PD_IDLE:
+                    M[L.S_PEXIT] = 1
+            if M[L.S_RSLEEP] == 0:
+                if now >= M[L.S_RTRIG] + refi:
+                    M[L.S_RTRIG] += refi
+                    M[L.S_RSTATE] = 0
+                if not per_bank:
+                    if M[L.S_RSTATE] == 0:
+                        do = True
+                        if M[L.S_RFLEX] == maxpost:  # forced: block every bank machine
+                            for b in range(nb):
+                                if M[o_blocked + b] == 0:
+                                    M[o_blocked + b] = 1
+                                    M[o_ncmd + b] = L.NOP
+                                    M[L.S_DIRTY] = 1
+                        elif M[L.S_NBUSY] > 0:
+                            do = False
+                            M[L.S_RFLEX] += 1
+                            M[L.S_RTRIG] += refi
+                        if do:
+                            c = PREA if M[L.S_NACT] > 0 else REF
+                    elif M[L.S_NBUSY] > 0:
+                        M[L.S_RSTATE] = 0
+                        M[L.S_RTRIG] += refi
+                    else:
+                        c = REF
+                elif M[L.S_RSTATE] == 0:
+                    forced = M[L.S_RFLEX] == maxpost
+                    found = -1
+                    if M[L.S_RSKIP] == 0:
+                        bank = first_remaining()
+                        found = first_idle_remaining()
+                        if found >= 0:
+                            bank = found
+                    if found < 0 and not forced:
+                        M[L.S_RFLEX] += 1
+                        M[L.S_RTRIG] += refi
+                    else:
+                        if M[o_bst + bank] != 0:
+                            c = PRE
+                        else:
+                            c = REFPB
+                            if forced and M[o_blocked + bank] == 0:
+                                M[o_blocked + bank] = 1
+                                M[o_ncmd + bank] = L.NOP
+                                M[L.S_RSKIP] = 1
+                                M[L.S_DIRTY] = 1
+                else:
+                    found = first_idle_remaining()
+                    if found < 0:
+                        M[L.S_RSTATE] = 0
+                        M[L.S_RTRIG] += refi
+                    else:
+                        bank = found
+                        c = PRE if M[o_bst + bank] != 0 else REFPB
+        if c != M[L.S_RCMD] or bank != M[L.S_RBANK]:
+            M[L.S_RCMD] = c
+            M[L.S_RBANK] = bank
+            M[L.S_DIRTY] = 1
+
+    def ref_update(c, t):
+        if c == PDEA or c == PDEP:
+            M[L.S_RSLEEP] = 1
+        elif c == SREFEN:
+            M[L.S_RSLEEP] = 1
+            M[L.S_RTRIG] = L.BIG
+        elif c == PDXA or c == PDXP:
+            M[L.S_RSLEEP] = 0
+        elif c == REF and (per_bank or M[L.S_RSLEEP] != 0):  # the extra refresh after self-refresh exit
+            M[L.S_RSTATE] = 0
+            M[L.S_RTRIG] = t + refi
+            M[L.S_RSLEEP] = 0
+            M[L.S_RREM] = allbanks
+            M[L.S_RBANK] = 0
+            M[L.S_RSKIP] = 0
+        elif (c == REF and not per_bank) or (c == REFPB and per_bank):
+            if c == REFPB:
+                M[L.S_RSKIP] = 0
+                M[L.S_RREM] &= ~(1 << M[L.S_RBANK])
+                if M[L.S_RREM] == 0:
+                    M[L.S_RREM] = allbanks
+                M[L.S_RBANK] = first_remaining()
+            if M[L.S_RSTATE] == 1:
+                M[L.S_RFLEX] -= 1
+            else:
+                M[L.S_RSTATE] = 1
+            if M[L.S_RFLEX] == -maxpull:
+                M[L.S_RSTATE] = 0
+                M[L.S_RTRIG] += refi
+
+    # --- front end and responses -------------------------------------------------------------------------------
+    def release(t):
+        M[o_rel + M[L.S_REL_T]] = t
+        M[L.S_REL_T] += 1
+
+    def deliver(r):
+        """Controller response of request r is known: pass it through the arbiter to the initiator."""
+        if arb == 0:
+            M[o_resp + r] = M[o_ctrl_resp + r]
+        elif arb == 1:
+            t = max(M[o_ctrl_resp + r], M[L.S_LAST_INIT] + 2)
+            M[o_resp + r] = t
+            M[L.S_LAST_INIT] = t
+            release(t + 1)
         else:
-            tpa = t
-            any_open = False
-            for b in range(nb):  # every bank: one planned to auto-precharge may still have its RDA/WRA ahead
-                any_open = any_open or open_row[b] >= 0
-                tpa = max(tpa, pre_ok[b])
-            if any_open:
-                tpa = issue(max(tpa, S[L.S_LAST_PRE] + t_ppd), L.PREA, -1, -1)
-                S[L.S_LAST_PRE] = tpa
-                for b in range(nb):
-                    if open_row[b] >= 0:
-                        close(b, tpa)
-                        act_ok[b] = max(act_ok[b], tpa + T[L.T_RPAB])
-            tr = t
-            for b in range(nb):
-                tr = max(tr, act_ok[b])
-            tr = issue(tr, L.REF, -1, -1)
-            end = tr + rfc
-            for b in range(nb):
-                act_ok[b] = max(act_ok[b], end)
-        add_iv(tr, end)
-        S[L.S_REF_END] = max(S[L.S_REF_END], end)
-        S[L.S_LAST_REF] = tr
-        S[L.S_REF_DONE] += 1
-        return end
+            while M[L.S_AR_PTR] < nreq and M[o_ctrl_resp + M[L.S_AR_PTR]] >= 0:
+                q = M[L.S_AR_PTR]
+                t = max(M[o_ctrl_resp + q], M[L.S_LAST_INIT] + 2)
+                M[o_resp + q] = t
+                M[L.S_LAST_INIT] = t
+                release(t + 1)
+                M[L.S_AR_PTR] = q + 1
 
-    # --- the loop -------------------------------------------------------------------------------------
-    # Decision-path state as locals (stored into S at the end); the rest of the state is in S.
-    last_cas, last_dir, last_rd = S[L.S_LAST_CAS], S[L.S_LAST_DIR], S[L.S_LAST_RD]
-    bus_free, faw_i = S[L.S_BUS_FREE], S[L.S_FAW_I]
-    hits, misses, conflicts = S[L.S_HITS], S[L.S_MISSES], S[L.S_CONFL]
+    def respond(j, strobe):
+        r = M[o_tpar + j]
+        M[o_rleft + r] -= 1
+        gap = 1 if arb == 0 else 0  # Simple: the initiator's END_RESP comes one clock later
+        if respq == 0:
+            pop = max(strobe, M[L.S_RQ_FREE])
+            if M[o_rleft + r] == 0:
+                M[o_ctrl_resp + r] = pop
+                M[L.S_RQ_FREE] = pop + gap
+                deliver(r)
+            else:
+                M[L.S_RQ_FREE] = pop
+        else:
+            M[o_rstrobe + r] = max(M[o_rstrobe + r], strobe)
+            while M[L.S_RO_PTR] < nreq and M[o_rleft + M[L.S_RO_PTR]] == 0:
+                q = M[L.S_RO_PTR]
+                pop = max(M[o_rstrobe + q], M[L.S_RQ_FREE])
+                M[o_ctrl_resp + q] = pop
+                M[L.S_RQ_FREE] = pop + gap
+                deliver(q)
+                M[L.S_RO_PTR] = q + 1
+
+    def set_fe_t(r):
+        """Time request r reaches the controller (transToAcquire.arrival), if it is known."""
+        if r >= nreq:
+            M[L.S_FE_T] = L.BIG
+        elif arb == 0:
+            M[L.S_FE_T] = max(M[o_rarr + r], M[L.S_ENDREQ]) + 1
+        elif M[o_acc + r] >= 0:
+            M[L.S_FE_T] = max(M[o_acc + r] + 1, M[L.S_ENDREQ] + 2)
+        else:
+            M[L.S_FE_T] = L.BIG
+
+    def has_space(r):
+        n = M[o_rn + r]
+        if buf == 0:
+            lb = M[L.S_LASTBANK]  # DRAMSys checks the bank of the last stored request
+            return M[o_cnt + lb] + n <= bufsize or M[o_cnt + lb] == 0
+        if buf == 1:
+            return ((M[L.S_OCC_R] + n <= bufsize or M[L.S_OCC_R] == 0)
+                    and (M[L.S_OCC_W] + n <= bufsize or M[L.S_OCC_W] == 0))
+        return M[L.S_OCC_ALL] + n <= bufsize or M[L.S_OCC_ALL] == 0
+
+    def admit(t, delay):
+        """Controller::manageRequests: store the waiting request if the scheduler has room."""
+        r = M[L.S_FE_R]
+        if r >= nreq or M[L.S_FE_T] > t or not has_space(r):
+            return
+        if M[L.S_PAYLOADS] == 0 and pdm != 0:
+            pd_exit()
+        for j in range(M[o_rfirst + r], M[o_rfirst + r] + M[o_rn + r]):
+            b = M[o_tbank + j]
+            if M[o_tail + b] >= 0:
+                M[o_lnext + M[o_tail + b]] = j
+                M[o_lprev + j] = M[o_tail + b]
+            else:
+                M[o_head + b] = j
+            M[o_tail + b] = j
+            M[o_cnt + b] += 1
+            if M[o_bst + b] != 0 and M[o_trow + j] == M[o_orow + b]:
+                M[o_nhit + b] += 1
+            M[L.S_OCC_W if M[o_twr + j] else L.S_OCC_R] += 1
+            M[L.S_OCC_ALL] += 1
+            M[L.S_LASTBANK] = b
+            mark(b)
+        M[L.S_PAYLOADS] += M[o_rn + r]
+        M[L.S_ENDREQ] = t + delay
+        M[L.S_FE_R] = r + 1
+        set_fe_t(r + 1)
+
+    def arbiter(now):
+        while M[L.S_REL_H] < M[L.S_REL_T] and M[o_rel + M[L.S_REL_H]] <= now:
+            M[L.S_ACTIVE] -= 1
+            M[L.S_REL_H] += 1
+        while M[L.S_ARB_R] < nreq and M[L.S_ACTIVE] < maxact and max(M[o_rarr + M[L.S_ARB_R]], M[L.S_ARB_T]) <= now:
+            r = M[L.S_ARB_R]
+            M[o_acc + r] = now
+            M[L.S_ARB_T] = now
+            M[L.S_ACTIVE] += 1
+            M[L.S_ARB_R] = r + 1
+            if r == M[L.S_FE_R]:
+                set_fe_t(r)
+
+    def front_next(now):
+        t = M[L.S_FE_T] if (M[L.S_FE_T] > now and has_space(M[L.S_FE_R])) else L.BIG
+        if arb != 0 and M[L.S_ARB_R] < nreq:
+            if M[L.S_ACTIVE] < maxact:
+                s = max(M[o_rarr + M[L.S_ARB_R]], M[L.S_ARB_T])
+                if s > now:
+                    t = min(t, s)
+            elif M[L.S_REL_H] < M[L.S_REL_T]:
+                t = min(t, M[o_rel + M[L.S_REL_H]])
+        if M[L.S_RTRIG] > now:
+            t = min(t, M[L.S_RTRIG])
+        return t
+
+    # --- command issue -----------------------------------------------------------------------------------------
+    def issue(c, b, t):
+        j = M[o_cur + b] if b >= 0 else -1
+        own = b >= 0 and not (c == REFPB or (c == PRE and M[o_best + 0] == -2))  # a bank machine's own command
+        log(t, c, b, M[o_orow + b] if (b >= 0 and c != ACT) else (M[o_trow + j] if own else -1))
+        apply_rules(c, b, t)
+        if c == ACT:
+            M[o_bst + b] = 1
+            M[o_orow + b] = M[o_trow + j]
+            M[o_keep + b] = 1
+            count_hits(b)
+            M[o_bact + b] = t
+            M[o_ivo + b] = add_iv(t, L.BIG)
+            M[o_tflag + j] |= 2
+            M[L.S_NACT] += 1
+            mark(b)
+        elif c == PRE:
+            M[o_bst + b] = 0
+            M[o_keep + b] = 0
+            M[o_nhit + b] = 0
+            close_iv(b, t)
+            M[L.S_NACT] -= 1
+            if own:
+                M[o_tflag + j] |= 1
+            mark(b)
+        elif c == PREA:
+            for k in range(nb):
+                if M[o_bst + k] != 0:
+                    M[o_bst + k] = 0
+                    close_iv(k, t)
+                M[o_keep + k] = 0
+                M[o_nhit + k] = 0
+            M[L.S_NACT] = 0
+            mark_all()
+        elif c == RD or c == WR or c == RDA or c == WRA:
+            w = M[o_twr + j]
+            f = M[o_tflag + j]
+            M[L.S_HITS if f == 0 else (L.S_CONFL if f & 1 else L.S_MISSES)] += 1
+            M[o_nhit + b] -= 1
+            if c == RDA or c == WRA:
+                M[o_nhit + b] = 0
+                M[o_bst + b] = 0
+                M[L.S_NACT] -= 1
+                close_iv(b, max(t + (t_wrpre if w else t_rtp), M[o_bact + b] + t_ras))
+            M[o_cur + b] = -1
+            M[o_keep + b] = 0
+            M[L.S_NBUSY] -= 1
+            if M[o_lprev + j] >= 0:
+                M[o_lnext + M[o_lprev + j]] = M[o_lnext + j]
+            else:
+                M[o_head + b] = M[o_lnext + j]
+            if M[o_lnext + j] >= 0:
+                M[o_lprev + M[o_lnext + j]] = M[o_lprev + j]
+            else:
+                M[o_tail + b] = M[o_lprev + j]
+            M[o_cnt + b] -= 1
+            M[L.S_OCC_W if w else L.S_OCC_R] -= 1
+            M[L.S_OCC_ALL] -= 1
+            M[L.S_LASTDIR] = w
+            M[L.S_PAYLOADS] -= 1
+            M[L.S_DONE] += 1
+            strobe = t + (wr_data if w else rd_data) + burst
+            M[o_data_end + j] = strobe
+            respond(j, strobe)
+            if sched == 2:
+                mark_all()
+            else:
+                mark(b)
+        elif c == REF or c == REFPB:
+            add_iv(t, t + (t_rfcpb if c == REFPB else t_rfc))
+            if c == REF:
+                for k in range(nb):
+                    M[o_blocked + k] = 0
+                M[L.S_SLEEP] = 0
+                mark_all()
+            else:
+                M[o_blocked + b] = 0
+                mark(b)
+        elif c == PDEA or c == PDEP or c == SREFEN:
+            M[L.S_SLEEP] = 1
+            mark_all()
+        elif c == PDXA or c == PDXP:
+            M[L.S_SLEEP] = 0
+            mark_all()
+        if refm != 0:
+            ref_update(c, t)
+        if pdm != 0:
+            pd_update(c, t)
+            if M[L.S_PAYLOADS] == 0:
+                pd_entry()
+        M[L.S_DIRTY] = 1
+
+    def rescan(now):
+        """CmdMuxOldest: the ready command that ends first; ties go to the oldest payload (refresh first)."""
+        M[o_best + 3] = 0
+        bkey = L.BIG
+        bid = L.BIG
+        if M[L.S_PCMD] != L.NOP:  # a power-down command excludes every other
+            c = M[L.S_PCMD]
+            t = max(now, ready(c, -1))
+            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = -3, c, t, 1
+            return
+        if M[L.S_RCMD] != L.NOP:
+            c = M[L.S_RCMD]
+            b = M[L.S_RBANK] if (c == PRE or c == REFPB) else -1
+            t = max(now, ready(c, b))
+            bkey = t + M[o_CL + c]
+            bid = -1
+            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = -2, c, t, 1
+        base = max(now, M[L.S_CMDBUS])
+        for c in range(WRA + 1):  # ACT .. WRA (PREA is a rank command)
+            M[o_rr + c] = max(base, M[o_rnext + c])
+        M[o_rr + ACT] = max(M[o_rr + ACT], M[o_faw + M[L.S_FAWI]] + t_faw)
+        # Branch-free minimum of (end time, payload id) packed as (end << sh) + id + 1 (random traffic makes the
+        # comparisons unpredictable); the refresh manager's id is -1, so it wins ties.
+        bcomp = (bkey << sh) + bid + 1 if bkey < L.BIG else L.BIG
+        bsrc = -9
+        for b in range(nb):
+            c = M[o_ncmd + b]
+            cc = c if c >= 0 else 0
+            t = max(M[o_lrdy + b], M[o_rr + cc])
+            comp = ((t + M[o_CL + cc]) << sh) + M[o_tpar + M[o_cur + b]] + 1
+            comp = comp if c >= 0 else L.BIG
+            bsrc = b if comp < bcomp else bsrc
+            bcomp = min(comp, bcomp)
+        if bsrc >= 0:
+            c = M[o_ncmd + bsrc]
+            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = bsrc, c, (bcomp >> sh) - M[o_CL + c], 1
+
+    def fold(n, now):
+        """Fold the commands of the n banks just re-evaluated (dstack[:n]) into the current choice: valid while
+        no command issued since the last full scan (rank timing and ``rr`` unchanged) and the chosen bank
+        itself was not re-evaluated."""
+        if M[L.S_PCMD] != L.NOP:
+            return
+        bcomp = L.BIG
+        if M[o_best + 3] != 0:
+            bid = -1 if M[o_best] < 0 else M[o_tpar + M[o_cur + M[o_best]]]
+            bcomp = ((M[o_best + 2] + M[o_CL + M[o_best + 1]]) << sh) + bid + 1
+        bsrc = -9
+        for k in range(n):
+            b = M[o_dstack + k]
+            c = M[o_ncmd + b]
+            if c != L.NOP:
+                t = max(now, M[o_lrdy + b], M[o_rr + c])
+                comp = ((t + M[o_CL + c]) << sh) + M[o_tpar + M[o_cur + b]] + 1
+                bsrc = b if comp < bcomp else bsrc
+                bcomp = min(comp, bcomp)
+        if bsrc >= 0:
+            c = M[o_ncmd + bsrc]
+            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = bsrc, c, (bcomp >> sh) - M[o_CL + c], 1
+
+    def managers(now):
+        if refm != 0 and (now >= M[L.S_RTRIG] or M[L.S_RCMD] != L.NOP):
+            ref_evaluate(now)
+        if pdm != 0:
+            pd_evaluate()
+
+    def choose(now):
+        """Re-evaluate changed bank machines and pick the next command: a full scan after a command or a manager
+        change, else (new requests only) fold the changed banks into the current choice."""
+        n = M[L.S_NDIRTY]
+        full = M[L.S_DIRTY] != 0
+        if not full:
+            for k in range(n):
+                if M[o_dstack + k] == M[o_best]:
+                    full = True
+        if n > 0:
+            reevaluate()
+        if full:
+            M[L.S_SCAN] += 1
+            rescan(now)
+            M[L.S_DIRTY] = 0
+        elif n > 0:
+            fold(n, now)
+
+    # --- the loop ------------------------------------------------------------------------------------------------
+    M[L.S_RTRIG] = refi if refm != 0 else L.BIG
+    M[L.S_RREM] = allbanks
+    M[L.S_RCMD] = L.NOP
+    M[L.S_PCMD] = L.NOP
+    M[L.S_LASTDIR] = -1
+    M[L.S_ENDREQ] = -L.BIG
+    M[L.S_LAST_INIT] = -L.BIG
+    M[L.S_DIRTY] = 1
+    M[L.S_NDIRTY] = nb
+    set_fe_t(0)
     now = 0
-    nxt = 0  # next burst to admit
-    h = 0
-    e = 0
-    nhit = 0  # set flags in chit[h:e]
-    active = 0  # outstanding transactions (arbiter)
-    ndec = 0
-    ro_ptr = 0  # next burst to answer in order (RespQueue Reorder)
-    ro_last = 0
-    arb_ptr = 0  # next transaction to retire in order (Arbiter Reorder)
-    arb_last = 0
-    while ndec < n:
-        while heap_n[0] > 0 and heap_t[0, 0] <= now:
-            occ[heap_c[0, 0]] -= 1
-            pop(0)
-        while heap_n[1] > 0 and heap_t[1, 0] <= now:
-            active -= 1
-            pop(1)
-        while nxt < n and arr[nxt] <= now:
-            b = bank[nxt]
-            w = wr[nxt]
-            c = b if buf == 0 else (nb + w if buf == 1 else nb + 2)
-            if occ[c] >= bufsize or (arb != 0 and active >= maxact):
-                break
-            occ[c] += 1
-            active += 1
-            if e == cap:  # compact the window to the front
-                for j in range(e - h):
-                    move(j, h + j)
-                e -= h
-                h = 0
-            cidx[e] = nxt
-            cb[e] = b
-            cr[e] = row[nxt]
-            cw[e] = w
-            chit[e] = 1 if open_row[b] == row[nxt] else 0
-            nhit += chit[e]
-            e += 1
-            nxt += 1
-        if ref_mode != 0 and now // refi - S[L.S_REF_DONE] > maxpost:
-            while now // refi - S[L.S_REF_DONE] > maxpost:
-                refresh(now)
-            nhit = 0  # the refresh closed rows: recompute every hit flag
-            for j in range(h, e):
-                chit[j] = 1 if open_row[cb[j]] == cr[j] else 0
-                nhit += chit[j]
-
-        if h == e:  # idle until the next arrival or slot release
-            h = 0
-            e = 0
-            t_next = L.BIG
-            if nxt < n and arr[nxt] > now:
-                t_next = arr[nxt]
-            else:
-                if heap_n[0] > 0:
-                    t_next = heap_t[0, 0]
-                if heap_n[1] > 0 and heap_t[1, 0] < t_next:
-                    t_next = heap_t[1, 0]
-            if t_next >= L.BIG:
-                break  # cannot happen (see the controller docstring); guarantees termination regardless
-            if ref_mode != 0:
-                while True:
-                    owed = now // refi - S[L.S_REF_DONE]
-                    t_ref = now if owed >= 1 else (S[L.S_REF_DONE] + 1) * refi
-                    if t_ref >= t_next:
-                        break
-                    if pd != 0:
-                        try_pd(now, t_ref)
-                    end = refresh(t_ref)
-                    while S[L.S_REF_DONE] - S[L.S_LAST_REF] // refi < maxpull and end + rfc <= t_next:
-                        end = refresh(S[L.S_LAST_REF] + 1)
-            if pd != 0:
-                try_pd(now, t_next)
-            now = t_next
+    after = 0  # 1: a command issued at `now`; run the front end's post-command admission and re-evaluate
+    while M[L.S_DONE] < nt:
+        M[L.S_ITER] += 1
+        if after == 0 and arb != 0:
+            arbiter(now)
+        if M[L.S_FE_T] <= now:
+            admit(now, after)  # after a column command a stored request's END_REQ comes one clock later
+        managers(now)
+        choose(now)
+        if after == 0 and M[o_best + 3] != 0 and M[o_best + 2] == now:
+            src, c = M[o_best], M[o_best + 1]
+            b = src if src >= 0 else (M[L.S_RBANK] if (src == -2 and (c == PRE or c == REFPB)) else -1)
+            issue(c, b, now)
+            after = 1  # DRAMSys re-evaluates its managers and bank machines at the same time
             continue
-
-        # Pick a burst: Fifo the oldest; FrFcfs the oldest row hit, else the oldest; FrFcfsGrp the best by
-        # (row hit, same direction as the last column command), the oldest among equals.
-        k = h
-        if sched == 1:
-            if nhit > 0:
-                while chit[k] == 0:
-                    k += 1
-        elif sched == 2:
-            bestp = -1
-            for j in range(h, e):
-                p = 2 * chit[j] + (1 if cw[j] == last_dir else 0)
-                if p > bestp:
-                    bestp = p
-                    k = j
-                    if p == 3:
-                        break
-        i = cidx[k]
-        b = cb[k]
-        r = cr[k]
-        w = cw[k]
-        nhit -= chit[k]
-        if k - h <= e - 1 - k:  # remove entry k, shifting the shorter side of the window
-            for j in range(k, h, -1):
-                move(j, j - 1)
-            h += 1
-        else:
-            for j in range(k, e - 1):
-                move(j, j + 1)
-            e -= 1
-
-        g = b // bpg
-        t0 = wake(now)
-        if open_row[b] == r:
-            hits += 1
-        else:
-            if open_row[b] >= 0:
-                conflicts += 1
-                tp = issue(max(t0, pre_ok[b], S[L.S_LAST_PRE] + t_ppd), L.PRE, b, open_row[b])
-                S[L.S_LAST_PRE] = tp
-                close(b, tp)
-                act_ok[b] = max(act_ok[b], tp + t_rp)
-            else:
-                misses += 1
-            ta = max(t0, act_ok[b], S[L.S_LAST_ACT] + t_rrds, bg_act[g] + t_rrdl, faw[faw_i] + t_faw)
-            ta = issue(ta, L.ACT, b, r)
-            open_row[b] = r
-            nhit += rehit(b, r, h, e)
-            pre_ok[b] = max(pre_ok[b], ta + t_ras)
-            act_ok[b] = max(act_ok[b], ta + t_rc)
-            cas_ok[b] = ta + t_rcd
-            S[L.S_LAST_ACT] = ta
-            bg_act[g] = ta
-            faw[faw_i] = ta
-            faw_i = (faw_i + 1) % 4
-            open_iv[b] = add_iv(ta, L.BIG)
-        lat = t_wl if w else t_rl
-        tc = max(t0, cas_ok[b], last_cas + t_ccds, bg_cas[g] + t_ccdl, bus_free - lat)
-        if w:
-            tc = max(tc, last_rd + t_rtw)
-        else:
-            tc = max(tc, S[L.S_LAST_WR_END] + t_wtrs, bg_wr_end[g] + t_wtrl)
-        # Auto-precharge: Closed always; ClosedAdaptive unless a buffered burst hits the row; OpenAdaptive
-        # when none hits it but one targets another row of the bank.
-        ap = page == 2
-        if page == 1 or page == 3:
-            hit_pending = False
-            miss_pending = False
-            for j in range(h, e):
-                if cb[j] == b:
-                    if cr[j] == r:
-                        hit_pending = True
-                        break
-                    miss_pending = True
-            ap = (not hit_pending) if page == 3 else (not hit_pending and miss_pending)
-        code = (L.WRA if ap else L.WR) if w else (L.RDA if ap else L.RD)
-        tc = issue(tc, code, b, r)
-        end = tc + lat + t_burst
-        if w:
-            pre_ok[b] = max(pre_ok[b], end + t_wr)
-            S[L.S_LAST_WR_END] = end
-            bg_wr_end[g] = end
-        else:
-            pre_ok[b] = max(pre_ok[b], tc + t_rtp)
-            last_rd = tc
-            S[L.S_LAST_RD_END] = max(S[L.S_LAST_RD_END], end)
-        last_cas = tc
-        bg_cas[g] = tc
-        bus_free = end
-        last_dir = w
-        if ap:
-            tpre = pre_ok[b]
-            close(b, tpre)
-            nhit += rehit(b, -1, h, e)
-            act_ok[b] = max(act_ok[b], tpre + t_rp)
-            S[L.S_LAST_AP] = max(S[L.S_LAST_AP], tpre)
-        data_end[i] = end
-        ndec += 1
-
-        if respq == 0:  # answer in completion order
-            resp[i] = end
-            push(0, end, b if buf == 0 else (nb + w if buf == 1 else nb + 2))
-            if arb == 1:
-                push(1, end, 0)
-        else:  # answer in arrival order
-            while ro_ptr < n and data_end[ro_ptr] >= 0:
-                ro_last = max(ro_last, data_end[ro_ptr])
-                resp[ro_ptr] = ro_last
-                bo = bank[ro_ptr]
-                wo = wr[ro_ptr]
-                push(0, ro_last, bo if buf == 0 else (nb + wo if buf == 1 else nb + 2))
-                if arb == 1:
-                    push(1, ro_last, 0)
-                ro_ptr += 1
-        if arb == 2:  # retire transactions in order
-            while arb_ptr < n and resp[arb_ptr] >= 0:
-                arb_last = max(arb_last, resp[arb_ptr])
-                push(1, arb_last, 0)
-                arb_ptr += 1
-        now = max(now, tc - t_look)
-
-    S[L.S_LAST_CAS], S[L.S_LAST_DIR], S[L.S_LAST_RD] = last_cas, last_dir, last_rd
-    S[L.S_BUS_FREE], S[L.S_FAW_I] = bus_free, faw_i
-    S[L.S_HITS], S[L.S_MISSES], S[L.S_CONFL] = hits, misses, conflicts
+        after = 0
+        nxt = front_next(now)
+        if M[o_best + 3] != 0 and M[o_best + 2] < nxt:
+            nxt = M[o_best + 2]
+        if nxt >= L.BIG:
+            M[L.S_STUCK] = 1
+            break
+        now = nxt

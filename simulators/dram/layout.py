@@ -1,8 +1,10 @@
-"""Layout of the DRAM kernel's vectors: command codes, timing-vector and state-vector positions.
+"""Layout of the DRAM kernel's memory: one flat int64 array holding state, inputs and outputs (see :mod:`.kernel`).
 
-The kernel (:mod:`simulators.dram.kernel`) takes the device timings as one int64 vector (built by
-:func:`timing_vector`) and keeps the controller state shared by its command, refresh and power-down code in
-an int64 state vector ``S``; the positions below name their entries.
+The kernel's closures capture a single array (each further captured array costs numba atomic reference
+counting on every closure call: 2.5-9x slower in a micro-benchmark), so :func:`pack` lays out everything in one
+int64 vector ``M``: the scalar state ``S`` at offset 0 (positions ``S_*``), a header of segment offsets and
+sizes (positions ``H_*``), the device timings (``T_*``), the design (``simulators.dram.config.C_*``), the timing
+rule tables, the trace and the per-bank / per-request / per-transaction state and outputs.
 """
 
 from __future__ import annotations
@@ -10,37 +12,91 @@ from __future__ import annotations
 import numpy as np
 
 from simulators.dram.devices import DeviceSpec
+from simulators.dram.timing import CMD_NAMES, NCMD  # noqa: F401  (re-exported)
 
 BIG = 1 << 60
-RING = 1 << 14  # command-bus occupancy ring: slot t & MASK holds t when cycle t carries a command
-MASK = RING - 1
-
-# Command codes in the log.
-ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB, PDEA, PDEP, PDX = range(12)
-CMD_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFPB", "PDEA", "PDEP", "PDX")
+NOP = -1
 
 # Timing vector positions.
-(T_RL, T_WL, T_BURST, T_RCD, T_RP, T_RPAB, T_RAS, T_RC, T_RRDS, T_RRDL, T_FAW, T_CCDS, T_CCDL, T_WTRS, T_WTRL,
- T_WR, T_RTP, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_XP, T_CKE, T_PPD, T_RTW, T_WTRX, T_WRX, T_NB, T_BPG, T_HASPB,
- T_LOOK, T_LEN) = range(32)
+(T_NB, T_BPG, T_BURST, T_RD_DATA, T_WR_DATA, T_RTP, T_RAS, T_WRPRE, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_FAW,
+ T_HASPB, T_LEN) = range(15)
 
-# Scalar state positions.
-(S_LAST_ACT, S_LAST_CAS, S_LAST_DIR, S_LAST_RD, S_LAST_WR_END, S_BUS_FREE, S_LAST_PRE, S_LAST_CMD, S_LAST_RD_END,
- S_LAST_AP, S_REF_END, S_LAST_REF, S_FAW_I, S_NLOG, S_NIV, S_PD_ON, S_PD_START, S_PD_TYPE, S_PD_EXIT, S_TPD_ACT,
- S_TPD_PRE, S_REF_DONE, S_REF_BANK, S_HITS, S_MISSES, S_CONFL, S_CNT) = range(27)
-S_LEN = S_CNT + len(CMD_NAMES)
+# Scalar state positions: command bus and bank summary.
+(S_CMDBUS, S_FAWI, S_LASTDIR, S_PAYLOADS, S_NBUSY, S_NACT, S_SLEEP, S_DONE, S_DIRTY, S_NDIRTY,
+ # refresh manager
+ S_RTRIG, S_RSTATE, S_RFLEX, S_RSLEEP, S_RCMD, S_RBANK, S_RSKIP, S_RREM,
+ # power-down manager
+ S_PSTATE, S_PENTRY, S_PEXIT, S_PSREF, S_PIDLE, S_PCMD, S_PSTART,
+ # front end (initiator, arbiter) and scheduler buffer counters
+ S_FE_R, S_FE_T, S_ENDREQ, S_ARB_R, S_ARB_T, S_ACTIVE, S_REL_H, S_REL_T, S_OCC_R, S_OCC_W, S_OCC_ALL, S_LASTBANK,
+ # response path
+ S_RQ_FREE, S_RO_PTR, S_AR_PTR, S_LAST_INIT,
+ # statistics and output buffer fill
+ S_TPD_ACT, S_TPD_PRE, S_TSREF, S_NSREF, S_HITS, S_MISSES, S_CONFL, S_NLOG, S_NIV, S_STUCK,
+ # work counters (loop passes, full command scans, bank-machine evaluations)
+ S_ITER, S_SCAN, S_EVAL, S_CNT) = range(55)
+S_LEN = S_CNT + NCMD
+
+# Power-down manager states (DRAMSys PowerDownManagerStaggered).
+PD_IDLE, PD_ACT, PD_PRE, PD_SREF, PD_EXTRA = range(5)
+
+
+# Segments of M after S and the header, in order: (name, initial value or None for a given array).
+_BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "lrdy", "head", "tail", "cnt", "nhit",
+         "bact", "ivo")
+_BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1}
+SEGMENTS = ("T", "C", "CL", "EN", "E", "RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR",
+            *(b.upper() for b in _BANK), "RR", "BNEXT", "GNEXT", "RNEXT", "FAW", "BEST", "LNEXT", "LPREV", "TFLAG",
+            "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
+(H_NREQ, H_NT, H_NB, H_NGR, H_EW, H_CAPLOG, H_CAPIV) = range(7)
+_H0 = 7
+for _i, _name in enumerate(SEGMENTS):
+    globals()[f"H_{_name}"] = _H0 + _i
+H_LEN = _H0 + len(SEGMENTS)
+
+
+def pack(T: np.ndarray, C: np.ndarray, E: np.ndarray, En: np.ndarray, CL: np.ndarray, rarr: np.ndarray,
+         rfirst: np.ndarray, rn: np.ndarray, tbank: np.ndarray, trow: np.ndarray, tcol: np.ndarray,
+         twr: np.ndarray, tpar: np.ndarray, cap_log: int, cap_iv: int) -> tuple[np.ndarray, dict[str, slice]]:
+    """The kernel's memory for one run, initialised; returns it and each segment's slice."""
+    nb, nreq, nt = int(T[T_NB]), len(rarr), len(tbank)
+    ngr = nb // int(T[T_BPG])
+    sizes = {"T": T_LEN, "C": len(C), "CL": NCMD, "EN": NCMD, "E": E.size, "RARR": nreq, "RFIRST": nreq,
+             "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
+             **{b.upper(): nb for b in _BANK}, "RR": NCMD, "BNEXT": NCMD * nb, "GNEXT": NCMD * ngr,
+             "RNEXT": NCMD, "FAW": 4, "BEST": 4, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq,
+             "RSTROBE": nreq, "REL": nreq + 1, "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq,
+             "LG": 4 * cap_log, "IV": 2 * cap_iv}
+    seg: dict[str, slice] = {}
+    pos = S_LEN + H_LEN
+    for name in SEGMENTS:
+        seg[name] = slice(pos, pos + sizes[name])
+        pos += sizes[name]
+    M = np.zeros(pos, dtype=np.int64)
+    M[S_LEN + H_NREQ], M[S_LEN + H_NT], M[S_LEN + H_NB], M[S_LEN + H_NGR] = nreq, nt, nb, ngr
+    M[S_LEN + H_EW], M[S_LEN + H_CAPLOG], M[S_LEN + H_CAPIV] = E.shape[1], cap_log, cap_iv
+    for name in SEGMENTS:
+        M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
+    given = {"T": T, "C": C, "CL": CL, "EN": En, "E": E.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
+             "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar, "RLEFT": rn,
+             "DSTACK": np.arange(nb)}
+    for name, arr in given.items():
+        M[seg[name]] = arr
+    for name, v in _BANK_INIT.items():
+        M[seg[name.upper()]] = v
+    for name in ("LNEXT", "LPREV", "ACC", "DATA_END", "CTRL_RESP", "RESP"):
+        M[seg[name]] = -1
+    M[seg["FAW"]] = -BIG
+    return M, seg
 
 
 def timing_vector(dev: DeviceSpec) -> np.ndarray:
-    """The kernel's int64 timing vector for ``dev``."""
+    """The kernel's int64 vector of scalar timings for ``dev``."""
     t = np.zeros(T_LEN, dtype=np.int64)
-    vals = {T_RL: dev.RL, T_WL: dev.WL, T_BURST: dev.burst_clocks, T_RCD: dev.RCD, T_RP: dev.RP,
-            T_RPAB: dev.RPab, T_RAS: dev.RAS, T_RC: dev.RC, T_RRDS: dev.RRD_S, T_RRDL: dev.RRD_L, T_FAW: dev.FAW,
-            T_CCDS: dev.CCD_S, T_CCDL: dev.CCD_L, T_WTRS: dev.WTR_S, T_WTRL: dev.WTR_L, T_WR: dev.WR,
-            T_RTP: dev.RTP, T_RFC: dev.RFC, T_RFCPB: dev.RFCpb, T_REFI: dev.REFI, T_REFIPB: dev.REFIpb,
-            T_XP: dev.XP, T_CKE: dev.CKE, T_PPD: dev.PPD, T_RTW: dev.RTW, T_WTRX: dev.WTR_extra,
-            T_WRX: dev.WR_extra, T_NB: dev.n_banks, T_BPG: dev.banks_per_group,
-            T_HASPB: int(dev.has_per_bank_refresh), T_LOOK: dev.RP + dev.RCD}
+    vals = {T_NB: dev.n_banks, T_BPG: dev.banks_per_group, T_BURST: dev.burst_clocks, T_RD_DATA: dev.RD_DATA,
+            T_WR_DATA: dev.WR_DATA, T_RTP: dev.RTP, T_RAS: dev.RAS, T_WRPRE: dev.WL + dev.burst_clocks + dev.WR
+            + dev.WR_extra, T_RFC: dev.RFC, T_RFCPB: dev.RFCpb, T_REFI: dev.REFI, T_REFIPB: dev.REFIpb,
+            T_FAW: dev.FAW, T_HASPB: int(dev.has_per_bank_refresh)}
     for k, v in vals.items():
         t[k] = v
     return t

@@ -14,11 +14,13 @@ from archgym_lite.core.errors import SpecError
 from archgym_lite.core.simulator import Metric, Simulator
 from archgym_lite.core.space import Columns, Design, DesignSpace
 from simulators.dram import controller as K
+from simulators.dram import layout as L
 from simulators.dram.config import encode, knob_space
 from simulators.dram.devices import DeviceSpec, get_device
 from simulators.dram.energy import COMMAND_ENERGY_KEYS, STATES, background_power_mw, command_energies_nj
 from simulators.dram.features import queue_features
 from simulators.dram.mapping import AddressMapping, get_mapping
+from simulators.dram.timing import command_lengths, rule_tables
 from simulators.dram.traces import GENERATORS, Trace, generate, load_trace
 
 METRICS = (
@@ -45,16 +47,22 @@ OBJECTIVES = {"latency_power": DEFAULT_OBJECTIVE, "energy": ENERGY_OBJECTIVE}
 
 @dataclass(frozen=True)
 class PreparedTrace:
-    """A trace split into bursts and decoded once (shared by every evaluation)."""
+    """A trace decoded once into requests and their burst-sized transactions (shared by every evaluation)."""
 
-    arr: np.ndarray          # burst arrival, controller cycles
-    wr: np.ndarray           # int64 0/1
-    bank: np.ndarray
-    row: np.ndarray
-    col: np.ndarray
-    req_start: np.ndarray    # index of each request's first burst
+    req_arr: np.ndarray      # request arrival at the controller clock (ceil)
+    req_first: np.ndarray    # index of each request's first transaction
+    req_n: np.ndarray        # transactions per request
     req_arrival_ns: np.ndarray
     req_is_read: np.ndarray
+    bank: np.ndarray         # per transaction
+    row: np.ndarray
+    col: np.ndarray
+    wr: np.ndarray           # int64 0/1
+    parent: np.ndarray       # request index
+
+    @property
+    def n_transactions(self) -> int:
+        return int(self.bank.shape[0])
 
 
 def prepare(trace: Trace, dev: DeviceSpec, mapping: AddressMapping) -> PreparedTrace:
@@ -72,8 +80,8 @@ def prepare(trace: Trace, dev: DeviceSpec, mapping: AddressMapping) -> PreparedT
     period = dev.tck_ns if trace.clock_mhz is None else 1e3 / trace.clock_mhz
     arrival_ns = trace.cycle.astype(np.float64) * period
     arr = np.ceil(arrival_ns / dev.tck_ns - 1e-9).astype(np.int64)
-    return PreparedTrace(arr[rep], trace.is_write[rep].astype(np.int64), bank, row, col, start, arrival_ns,
-                         ~trace.is_write)
+    return PreparedTrace(arr, start, nburst, arrival_ns, ~trace.is_write, bank, row, col,
+                         trace.is_write[rep].astype(np.int64), rep.astype(np.int64))
 
 
 @dataclass(frozen=True)
@@ -123,43 +131,43 @@ class DRAMSimulator(Simulator):
         else:
             generate(str(trace), n_requests)  # raises SpecError listing the generators
         self.prepared = prepare(self.trace, self.device, self.mapping)
-        self._timing = K.timing_vector(self.device)
+        self._timing = L.timing_vector(self.device)
+        self._rules, self._nrules = rule_tables(self.device)
+        self._cmd_len = command_lengths(self.device)
         self._cmd_nj = command_energies_nj(self.device)
         self._bg_mw = background_power_mw(self.device)
-        self.space = knob_space()
+        self.space = knob_space(self.device)
         self.metrics = METRICS
 
     # --- simulation -----------------------------------------------------------------------------
     def run(self, design: Design, log: bool = False) -> RunResult:
         """Simulate one (validated) design; ``log=True`` also returns the command log ``(cycle, code, bank, row)``."""
         p, dev = self.prepared, self.device
-        data_end, resp, S, lg, iv, open_row = K.simulate(p.arr, p.wr, p.bank, p.row, self._timing,
-                                                          encode(design, log))
-        if (resp < 0).any():  # defensive: the kernel always completes every burst
-            raise RuntimeError("DRAM kernel left requests unanswered")
-        req_resp = np.maximum.reduceat(resp, p.req_start)
-        if design["Arbiter"] == "Reorder":
-            req_resp = np.maximum.accumulate(req_resp)
+        data_end, _, resp, S, lg, iv = K.simulate(p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr,
+                                                  p.parent, self._timing, self._rules, self._nrules,
+                                                  self._cmd_len, encode(design, log))
+        if S[L.S_STUCK] or (resp < 0).any():  # defensive: the kernel always completes every request
+            raise RuntimeError(f"DRAM kernel left requests unanswered for design {design}")
         tck = dev.tck_ns
-        lat = req_resp * tck - p.req_arrival_ns
-        sim_end = int(req_resp.max())
+        lat = resp * tck - p.req_arrival_ns
+        sim_end = int(resp.max()) + 1  # the player's END_RESP of the last response
         ends = iv[:, 1]
         finite = ends[ends < K.BIG]
         window = max(sim_end, int(finite.max()) if finite.size else 0)
         if iv.shape[0] > 1 and (np.diff(iv[:, 0]) < 0).any():
             iv = iv[np.argsort(iv[:, 0], kind="stable")]
         busy = int(K.union_length(iv, window))
-        pd_act, pd_pre = int(S[K.S_TPD_ACT]), int(S[K.S_TPD_PRE])
-        states = {"act_standby": busy - pd_act, "pre_standby": window - busy - pd_pre,
-                  "act_powerdown": pd_act, "pre_powerdown": pd_pre}
-        counts = {name: int(S[K.S_CNT + c]) for c, name in enumerate(K.CMD_NAMES)}
-        counts["precharges"] = counts["ACT"] - int((open_row >= 0).sum())
+        pd_act, pd_pre, sref = int(S[L.S_TPD_ACT]), int(S[L.S_TPD_PRE]), int(S[L.S_TSREF])
+        states = {"act_standby": busy - pd_act, "pre_standby": window - busy - pd_pre - sref,
+                  "act_powerdown": pd_act, "pre_powerdown": pd_pre, "self_refresh": sref}
+        counts = {name: int(S[L.S_CNT + c]) for c, name in enumerate(K.CMD_NAMES)}
+        counts["precharges"] = counts["ACT"] - int((ends >= K.BIG).sum())
         energy = self._energy_parts(counts, states)
         e_total = sum(energy.values())
-        n_b = p.arr.size
+        n_t = p.n_transactions
         sim_ns = sim_end * tck
         reads = lat[p.req_is_read] if p.req_is_read.any() else lat
-        bw = n_b * dev.bytes_per_burst / sim_ns if sim_ns > 0 else 0.0
+        bw = n_t * dev.bytes_per_burst / sim_ns if sim_ns > 0 else 0.0
         metrics = {
             "sim_time_ns": sim_ns,
             "avg_read_latency_ns": float(reads.mean()),
@@ -167,23 +175,32 @@ class DRAMSimulator(Simulator):
             "max_read_latency_ns": float(reads.max()),
             "bandwidth_gbps": bw,
             "bandwidth_pct_peak": 100.0 * bw / dev.peak_gbps,
-            "row_hit_rate": S[K.S_HITS] / n_b,
+            "row_hit_rate": S[L.S_HITS] / n_t,
             "energy_nj": e_total,
             "power_mw": 1e3 * e_total / (window * tck) if window else 0.0,
-            "energy_per_request_nj": e_total / len(p.req_start),
+            "energy_per_request_nj": e_total / len(p.req_first),
         }
-        counts.update(hits=int(S[K.S_HITS]), misses=int(S[K.S_MISSES]), conflicts=int(S[K.S_CONFL]))
+        counts.update(hits=int(S[L.S_HITS]), misses=int(S[L.S_MISSES]), conflicts=int(S[L.S_CONFL]),
+                      self_refreshes=int(S[L.S_NSREF]))
         return RunResult(metrics, counts, states, lat, lg, data_end, window)
 
     def _energy_parts(self, counts: dict[str, int], states: dict[str, int]) -> dict[str, float]:
-        nd, e, tck = self.device.n_devices, self._cmd_nj, self.device.tck_ns
+        nd, e, tck, dev = self.device.n_devices, self._cmd_nj, self.device.tck_ns, self.device
         parts = {
             "ACT": counts["ACT"] * e["ACT"], "PRE": counts["precharges"] * e["PRE"],
             "RD": (counts["RD"] + counts["RDA"]) * e["RD"], "WR": (counts["WR"] + counts["WRA"]) * e["WR"],
             "REF": counts["REF"] * e["REF"], "REFPB": counts["REFPB"] * e["REFPB"],
         }
-        for s in STATES:
-            parts[s] = self._bg_mw[s] * 1e-3 * states[s] * tck
+        bg = self._bg_mw
+        # DRAMPower: the first tRFC of a self-refresh is an internal refresh (IDD5 over IDD3N, with power-down
+        # background), the rest draws IDD6.
+        n_sr = counts["SREFEN"]
+        sr_ref = min(states["self_refresh"], n_sr * dev.RFC)
+        parts["self_refresh"] = (n_sr * e["REF"] + bg["self_refresh"] * 1e-3 * (states["self_refresh"] - sr_ref) * tck
+                                 + bg["pre_powerdown"] * 1e-3 * sr_ref * tck)
+        for s_ in STATES:
+            if s_ != "self_refresh":
+                parts[s_] = bg[s_] * 1e-3 * states[s_] * tck
         return {k: v * nd for k, v in parts.items()}
 
     def _evaluate(self, design: Design) -> dict[str, float]:
@@ -222,7 +239,8 @@ class DRAMSimulator(Simulator):
             rows.append({"component": s, "kind": "state", "count": np.nan,
                          "time_ns": res.state_cycles[s] * self.device.tck_ns,
                          "energy_nj": parts[s], "share_pct": 100 * parts[s] / total})
-        for name in ("PREA", "RDA", "WRA", "PDEA", "PDEP", "PDX", "hits", "misses", "conflicts"):
+        for name in ("PREA", "RDA", "WRA", "PDEA", "PDEP", "PDXA", "PDXP", "SREFEN", "SREFEX", "hits", "misses",
+                     "conflicts"):
             rows.append({"component": name, "kind": "count", "count": res.counts[name], "time_ns": np.nan,
                          "energy_nj": np.nan, "share_pct": np.nan})
         return pd.DataFrame(rows)
