@@ -3,7 +3,7 @@
 SCALE-Sim-3-exact compute cycles and SRAM accesses; a DRAM reuse and stall model checked against SCALE-Sim's DRAM
 counts; costs without free lunches: a clock that sets the supply voltage, a DRAM interface that costs energy,
 background power and PHY area, a datatype fixed by the workload, and areas calibrated to silicon. Modules:
-``workloads`` (layers with padding, CSV), ``networks`` (built-ins), ``dataflow`` (SCALE-Sim folds), ``model``
+``workloads`` (layers with padding), ``topology_csv`` (SCALE-Sim CSV loaders), ``networks`` (built-ins), ``dataflow`` (SCALE-Sim folds), ``model``
 (DRAM, stalls, energy, area), ``costs`` (datatypes, PEs, SRAM), ``sram_table`` (CACTI 7 data),
 ``technology`` (voltage/frequency, leakage, node scaling), ``dram_interface``, ``calibration`` (layout factor;
 Eyeriss, TPU v1), ``report``, ``scalesim_cfg``, ``simulator``.
@@ -29,13 +29,8 @@ from simulators.accelerator.simulator import (
     accelerator_space,
     make_env,
 )
-from simulators.accelerator.workloads import (
-    Layer,
-    Workload,
-    load_gemm_csv,
-    load_topology_csv,
-    load_workload_csv,
-)
+from simulators.accelerator.topology_csv import load_gemm_csv, load_topology_csv, load_workload_csv
+from simulators.accelerator.workloads import Layer, Workload
 
 __all__ = [
     "BUILTIN_WORKLOADS",

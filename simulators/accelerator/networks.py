@@ -20,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archgym_lite.core.errors import SpecError, format_allowed
-from simulators.accelerator.workloads import Layer, Workload, load_workload_csv
+from simulators.accelerator.topology_csv import load_workload_csv
+from simulators.accelerator.workloads import Layer, Workload
 
 # name, ifmap h, ifmap w, filter h, filter w, channels, filters, stride  (SCALE-Sim resnet18.csv, unpadded)
 _RESNET18_SCALESIM = (

@@ -50,7 +50,7 @@ METRICS = (
 
 
 def accelerator_space() -> DesignSpace:
-    """The accelerator design space (7 x 7 x 3 x 9^3 x 5 x 5 = 1.8 million designs)."""
+    """The accelerator design space (7 x 7 x 3 x 9^3 x 5 x 5 = 2.7 million designs)."""
     return DesignSpace([
         Pow2Param("array_rows", 4, 256, description="systolic array rows (R)"),
         Pow2Param("array_cols", 4, 256, description="systolic array columns (C)"),

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from archgym_lite.core.errors import ArchGymError, SpecError, TraceError, format_allowed
-from simulators.accelerator.workloads import Layer, load_workload_csv
+from simulators.accelerator.topology_csv import load_workload_csv
+from simulators.accelerator.workloads import Layer
 from simulators.dualbranch.networks import NETWORKS, CrossTensor, DualBranchNet, Stage
 
 _CONV_REQUIRED = ("name", "ifmap_h", "ifmap_w", "filter_h", "filter_w", "channels", "num_filters")
