@@ -8,7 +8,8 @@ Shared by :mod:`run_dramsys` (which runs the real DRAMSys 5 + DRAMPower built as
   (``JEDEC_8Gb_LPDDR4-3200_16bit.json``, one x16 channel) with ``am_lpddr4_8Gbx16_brc.json``. Both mappings are
   the ``"default"`` mapping of :mod:`simulators.dram.mapping`. DRAMSys reports energy (DRAMPower) for DDR4 only.
 * **Traces.** The project's generators (``simulators.dram.traces``) with their default arguments, seed 0,
-  ``N_REQUESTS`` requests of 64 B, written as ``.stl`` at an 800 MHz player clock.
+  ``N_REQUESTS`` requests of 64 B, written as ``.stl`` at an 800 MHz player clock; plus ``dram-v0``, exactly
+  the default trace of ``archgym/DRAM-v0`` (``cloud``, 2,000 requests).
 * **Designs.** The baseline of ``BUILD.md`` and every other value of each knob, one knob at a time.
   ``MaxActiveTransactions`` is read only by the Fifo and Reorder arbiters, so its values are run with
   ``Arbiter: Fifo``. DRAMSys's ReadWrite buffer ignores ``RequestBufferSize`` and reads ``RequestBufferSizeRead``
@@ -33,13 +34,14 @@ DEVICES: dict[str, dict[str, str]] = {
                     "addressmapping": "am_lpddr4_8Gbx16_brc.json"},
 }
 
-#: Trace name -> (generator, keyword arguments). Generator defaults unless stated.
-TRACES: dict[str, tuple[str, dict[str, Any]]] = {
-    "stream": ("stream", {}),
-    "random": ("random", {}),
-    "strided": ("strided", {}),
-    "cloud": ("cloud", {}),
-    "sparse": ("sparse", {}),
+#: Trace name -> (generator, keyword arguments, requests). Generator defaults unless stated.
+TRACES: dict[str, tuple[str, dict[str, Any], int]] = {
+    "stream": ("stream", {}, N_REQUESTS),
+    "random": ("random", {}, N_REQUESTS),
+    "strided": ("strided", {}, N_REQUESTS),
+    "cloud": ("cloud", {}, N_REQUESTS),
+    "sparse": ("sparse", {}, N_REQUESTS),
+    "dram-v0": ("cloud", {}, 2000),
 }
 
 BASELINE: dict[str, Any] = {
@@ -107,21 +109,20 @@ def dramsys_config(device: str, design: dict[str, Any], trace_file: str, name: s
     }}
 
 
-def make_trace(trace: str, device: str, n: int = N_REQUESTS):
+def make_trace(trace: str, device: str, n: int | None = None):
     """The project's trace for ``trace`` on ``device`` (as ``DRAMSimulator`` generates it)."""
     from simulators.dram.devices import get_device
     from simulators.dram.traces import generate
 
-    gen, kwargs = TRACES[trace]
-    return generate(gen, n, TRACE_SEED, capacity=get_device(device).capacity_bytes, **kwargs)
+    gen, kwargs, n_default = TRACES[trace]
+    return generate(gen, n or n_default, TRACE_SEED, capacity=get_device(device).capacity_bytes, **kwargs)
 
 
 def stl_text(tr) -> str:
     """A :class:`~simulators.dram.traces.Trace` as DRAMSys ``.stl`` text (explicit request lengths)."""
-    rw = ("read", "write")
-    return "".join(f"{c}:\t({s})\t{rw[int(w)]}\t0x{a:x}\n"
-                   for c, w, a, s in zip(tr.cycle.tolist(), tr.is_write.tolist(), tr.addr.tolist(),
-                                         tr.size.tolist(), strict=True))
+    from simulators.dram.traces import stl_text as text
+
+    return text(tr)
 
 
 def sha256(text: str) -> str:

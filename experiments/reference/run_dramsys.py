@@ -42,6 +42,7 @@ PATTERNS = {
     "energy_pj": re.compile(rf"Total Energy:\s+{_NUM} pJ"),
     "power_mw": re.compile(rf"Average Power:\s+{_NUM} mW"),
     "bandwidth_gbps": re.compile(rf"AVG BW:.*?\|\s+{_NUM}\s+GB/s"),
+    "sim_wall_s": re.compile(rf"Simulation took {_NUM} seconds"),  # DRAMSys's own timing of sc_start
 }
 
 
@@ -129,6 +130,13 @@ def run_one(exe: Path, resources: Path, trace: str, device: str, vname: str, var
         dbs = list(Path(tmp).glob("*.tdb"))
         if record and dbs:
             rec.update(read_db(dbs[0], trace_ps, is_read, memspec_timings(resources, device)))
+        if vname == "base" and rec["status"] == "ok":  # DRAMSys's own speed, without the trace database
+            cfg.write_text(json.dumps(S.dramsys_config(device, design, trace_file, name, False), indent=1))
+            quick = subprocess.run(["timeout", str(timeout), str(exe), str(cfg), str(resources)], cwd=tmp,
+                                   capture_output=True, text=True)
+            m = PATTERNS["sim_wall_s"].search(quick.stdout + quick.stderr)
+            if m:
+                rec["sim_wall_s_no_db"] = float(m.group(1))
     return rec
 
 
@@ -151,7 +159,7 @@ def main() -> None:
     data = json.loads(args.out.read_text()) if args.out.exists() else {}
     data["meta"] = {
         "dramsys_commit": S.DRAMSYS_COMMIT, "drampower_commit": S.DRAMPOWER_COMMIT,
-        "player_clock_mhz": S.PLAYER_CLOCK_MHZ, "n_requests": S.N_REQUESTS, "trace_seed": S.TRACE_SEED,
+        "player_clock_mhz": S.PLAYER_CLOCK_MHZ, "trace_seed": S.TRACE_SEED,
         "devices": S.DEVICES, "baseline_mcconfig": S.mcconfig(S.BASELINE),
         "simconfig": S.simconfig("<run>", not args.no_db), "variants": S.variants(),
         "notes": "one knob changed at a time from the baseline; MaxActiveTransactions under Arbiter Fifo; "
@@ -166,7 +174,7 @@ def main() -> None:
             text = S.stl_text(tr)
             fname = f"archgym_{trace}_{device}.stl"
             (resources / "traces" / fname).write_text(text)
-            gen, kwargs = S.TRACES[trace]
+            gen, kwargs, _ = S.TRACES[trace]
             data["traces"][f"{trace}/{device}"] = {"generator": gen, "kwargs": kwargs, "n": len(tr),
                                                    "sha256": S.sha256(text)}
             trace_ps = tr.cycle.astype(float) * 1e6 / S.PLAYER_CLOCK_MHZ

@@ -9,7 +9,9 @@ from simulators.dram.controller import CMD_NAMES
 from simulators.dram.devices import BUILTIN_DEVICES, DeviceSpec, get_device, load_memspec
 from simulators.dram.mapping import AddressMapping, get_mapping
 from simulators.dram.simulator import (
+    DEFAULT_N_REQUESTS,
     DEFAULT_OBJECTIVE,
+    DEFAULT_TRACE,
     ENERGY_OBJECTIVE,
     METRICS,
     OBJECTIVES,
@@ -19,7 +21,7 @@ from simulators.dram.simulator import (
 from simulators.dram.traces import GENERATORS, Trace, generate, load_dramsim3, load_stl, load_trace
 
 __all__ = [
-    "BUILTIN_DEVICES", "CMD_NAMES", "DEFAULT_OBJECTIVE", "ENERGY_OBJECTIVE", "GENERATORS", "METRICS", "OBJECTIVES",
+    "BUILTIN_DEVICES", "CMD_NAMES", "DEFAULT_N_REQUESTS", "DEFAULT_OBJECTIVE", "DEFAULT_TRACE", "ENERGY_OBJECTIVE", "GENERATORS", "METRICS", "OBJECTIVES",
     "AddressMapping", "DRAMSimulator", "DeviceSpec", "Trace", "generate", "get_device", "get_mapping",
     "knob_space", "load_dramsim3", "load_memspec", "load_stl", "load_trace", "make_env", "read_mcconfig",
 ]

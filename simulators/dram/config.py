@@ -29,15 +29,20 @@ REFRESH_LIMITS = (1, 2, 4, 8)
  C_LOG, C_LEN) = range(13)
 
 
-def knob_space(device: Any = None) -> DesignSpace:
+def knob_space(device: Any = None, allow_no_refresh: bool = True) -> DesignSpace:
     """The DRAMSys knob space (shared README, section 3) for ``device`` (a ``DeviceSpec`` or ``None``).
 
     ``RefreshPolicy`` PerBank exists only where the device has per-bank refresh (LPDDR4): JEDEC DDR4 has none and
     DRAMSys rejects it, so on DDR4 the knob's levels are NoRefresh and AllBank and PerBank fails validation with
     a ``DesignError`` naming the knob and the allowed values. ``device=None`` gives the full space.
+    ``allow_no_refresh=False`` drops NoRefresh: without refresh a DRAM loses its data after the retention window
+    (tREFW = 64 ms, JESD79-4 / JESD209-4), so it is a study setting (DRAMSys has it), not a design choice for a
+    working memory; it would otherwise be best for free.
     """
-    # (the middle level is a parameter's default: AllBank in both orders)
+    # (the middle level is a parameter's default: AllBank in every order below)
     refresh = REFRESH_POLICIES if device is None or device.has_per_bank_refresh else ("AllBank", "NoRefresh")
+    if not allow_no_refresh:
+        refresh = ("AllBank", "PerBank") if "PerBank" in refresh else ("AllBank",)
     return DesignSpace([
         CategoricalParam("PagePolicy", PAGE_POLICIES, description="row-buffer policy (adaptive: look at the queue)"),
         CategoricalParam("Scheduler", SCHEDULERS, description="Fifo, first-ready FCFS, FR-FCFS with r/w grouping"),

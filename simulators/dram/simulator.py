@@ -36,13 +36,30 @@ METRICS = (
     Metric("energy_per_request_nj", "nJ", True, "energy / number of requests"),
 )
 
-#: Default objective: read latency and average power (DDR4-2400 scale targets).
-DEFAULT_OBJECTIVE = {"targets": {"avg_read_latency_ns": {"target": 40.0, "weight": 1.0},
-                                 "power_mw": {"target": 400.0, "weight": 1.0}}}
-#: Energy variant (``make_env(objective="energy")``): energy per request first, latency as a tie-breaker.
-ENERGY_OBJECTIVE = {"targets": {"energy_per_request_nj": {"target": 15.0, "weight": 1.0},
-                                "avg_read_latency_ns": {"target": 40.0, "weight": 0.25}}}
-OBJECTIVES = {"latency_power": DEFAULT_OBJECTIVE, "energy": ENERGY_OBJECTIVE}
+#: Default objective: read latency, average power and energy per request, equally weighted (log rewards, so the
+#: targets only shift the reward; DDR4-2400 scale values near good designs of the default trace). The three trade:
+#: deeper buffers and first-ready scheduling cut latency and energy but raise power (more bandwidth), power-down
+#: cuts power and energy but adds exit latency, closed pages save row-buffer standby power but re-activate.
+DEFAULT_OBJECTIVE = {"targets": {"avg_read_latency_ns": {"target": 100.0, "weight": 1.0},
+                                 "power_mw": {"target": 800.0, "weight": 1.0},
+                                 "energy_per_request_nj": {"target": 10.0, "weight": 1.0}}}
+#: Latency and power only (DRAM-v0's objective before v2).
+LATENCY_POWER_OBJECTIVE = {"targets": {"avg_read_latency_ns": {"target": 100.0, "weight": 1.0},
+                                       "power_mw": {"target": 800.0, "weight": 1.0}}}
+#: Energy variant: energy per request first, latency as a tie-breaker.
+ENERGY_OBJECTIVE = {"targets": {"energy_per_request_nj": {"target": 10.0, "weight": 1.0},
+                                "avg_read_latency_ns": {"target": 100.0, "weight": 0.25}}}
+#: Low-power target (the multi-agent paper's power study): power first, latency at a quarter weight.
+LOW_POWER_OBJECTIVE = {"targets": {"power_mw": {"target": 600.0, "weight": 1.0},
+                                   "avg_read_latency_ns": {"target": 100.0, "weight": 0.25}}}
+#: Low-latency target: read latency first, power at a quarter weight.
+LOW_LATENCY_OBJECTIVE = {"targets": {"avg_read_latency_ns": {"target": 60.0, "weight": 1.0},
+                                     "power_mw": {"target": 800.0, "weight": 0.25}}}
+OBJECTIVES = {"latency_power_energy": DEFAULT_OBJECTIVE, "latency_power": LATENCY_POWER_OBJECTIVE,
+              "energy": ENERGY_OBJECTIVE, "low_power": LOW_POWER_OBJECTIVE, "low_latency": LOW_LATENCY_OBJECTIVE}
+#: DRAM-v0's trace: the ``cloud`` generator's bursty default (bandwidth-bound bursts, idle gaps), 2,000 requests.
+DEFAULT_TRACE = "cloud"
+DEFAULT_N_REQUESTS = 2000
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,7 @@ class RunResult:
     log: np.ndarray
     data_end: np.ndarray
     window: int
+    ctrl_latency_ns: np.ndarray  # arrival to the controller's response (DRAMSys's RESP phase), per request
 
 
 class DRAMSimulator(Simulator):
@@ -110,12 +128,13 @@ class DRAMSimulator(Simulator):
         max_workers: Designs of a batch are simulated concurrently in this many threads (the kernel releases
             the GIL); results are identical to one at a time. Default 1, as sweeps already run one process
             per core.
+        allow_no_refresh: Keep RefreshPolicy NoRefresh in the space (see :func:`~.config.knob_space`).
         trace_kwargs: Extra generator arguments (``gap``, ``write_frac``, ...).
     """
 
     def __init__(self, trace: str | Path | Trace = "cloud", device: str | Path | DeviceSpec = "DDR4-2400", *,
                  mapping: Any = None, n_requests: int = 1000, trace_seed: int = 0, max_workers: int = 1,
-                 **trace_kwargs: Any) -> None:
+                 allow_no_refresh: bool = True, **trace_kwargs: Any) -> None:
         if not isinstance(max_workers, int) or max_workers < 1:
             raise SpecError(f"must be an integer >= 1, got {max_workers!r}", "max_workers")
         self.max_workers = max_workers
@@ -136,14 +155,14 @@ class DRAMSimulator(Simulator):
         self._cmd_len = command_lengths(self.device)
         self._cmd_nj = command_energies_nj(self.device)
         self._bg_mw = background_power_mw(self.device)
-        self.space = knob_space(self.device)
+        self.space = knob_space(self.device, allow_no_refresh)
         self.metrics = METRICS
 
     # --- simulation -----------------------------------------------------------------------------
     def run(self, design: Design, log: bool = False) -> RunResult:
         """Simulate one (validated) design; ``log=True`` also returns the command log ``(cycle, code, bank, row)``."""
         p, dev = self.prepared, self.device
-        data_end, _, resp, S, lg, iv = K.simulate(p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr,
+        data_end, ctrl_resp, resp, S, lg, iv = K.simulate(p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr,
                                                   p.parent, self._timing, self._rules, self._nrules,
                                                   self._cmd_len, encode(design, log))
         if S[L.S_STUCK] or (resp < 0).any():  # defensive: the kernel always completes every request
@@ -182,7 +201,7 @@ class DRAMSimulator(Simulator):
         }
         counts.update(hits=int(S[L.S_HITS]), misses=int(S[L.S_MISSES]), conflicts=int(S[L.S_CONFL]),
                       self_refreshes=int(S[L.S_NSREF]))
-        return RunResult(metrics, counts, states, lat, lg, data_end, window)
+        return RunResult(metrics, counts, states, lat, lg, data_end, window, ctrl_resp * tck - p.req_arrival_ns)
 
     def _energy_parts(self, counts: dict[str, int], states: dict[str, int]) -> dict[str, float]:
         nd, e, tck, dev = self.device.n_devices, self._cmd_nj, self.device.tck_ns, self.device
@@ -246,17 +265,20 @@ class DRAMSimulator(Simulator):
         return pd.DataFrame(rows)
 
 
-def make_env(trace: str | Path | Trace = "cloud", device: str | Path | DeviceSpec = "DDR4-2400",
-             n_requests: int = 1000, trace_seed: int = 0, objective: Any = None,
-             env_id: str = "archgym/DRAM-v0", mapping: Any = None, **env_kwargs: Any) -> DesignEnv:
+def make_env(trace: str | Path | Trace = DEFAULT_TRACE, device: str | Path | DeviceSpec = "DDR4-2400",
+             n_requests: int = DEFAULT_N_REQUESTS, trace_seed: int = 0, objective: Any = None,
+             env_id: str = "archgym/DRAM-v0", mapping: Any = None, allow_no_refresh: bool = False,
+             **env_kwargs: Any) -> DesignEnv:
     """Entry point of ``archgym/DRAM-v0``.
 
-    ``objective`` is ``None`` (latency + power, :data:`DEFAULT_OBJECTIVE`), a preset name
-    (``"latency_power"`` or ``"energy"``: :data:`ENERGY_OBJECTIVE`), an objective spec dict, or an ``Objective``.
+    ``objective`` is ``None`` (latency + power + energy, :data:`DEFAULT_OBJECTIVE`), a preset name (see
+    :data:`OBJECTIVES`), an objective spec dict, or an ``Objective``. RefreshPolicy NoRefresh is left out of the
+    space unless ``allow_no_refresh`` (a DRAM without refresh loses its data; see :func:`~.config.knob_space`).
     """
     if isinstance(objective, str):
         if objective not in OBJECTIVES:
             raise SpecError(f"unknown preset {objective!r}; allowed: {list(OBJECTIVES)}", "objective")
         objective = OBJECTIVES[objective]
-    sim = DRAMSimulator(trace, device, mapping=mapping, n_requests=n_requests, trace_seed=trace_seed)
+    sim = DRAMSimulator(trace, device, mapping=mapping, n_requests=n_requests, trace_seed=trace_seed,
+                        allow_no_refresh=allow_no_refresh)
     return DesignEnv.build(sim, objective, DEFAULT_OBJECTIVE, env_id=env_id, **env_kwargs)
