@@ -31,7 +31,7 @@ def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("proxy")
     path = tmp / "m.skops"
     res = train_proxy("archgym/Synthetic-v0", sample=600, fresh_test=300, out=path, n_estimators=40,
-                      candidates=("random_forest", "extra_trees"))
+                      candidates=("random_forest", "extra_trees"), throughput_designs=2000)
     return res, path
 
 
@@ -206,7 +206,7 @@ def test_simulator_domain_features_are_appended():
 def test_metric_subset_and_unknown_metric():
     sim = SyntheticSimulator()
     data = dataset_from_samples(sim, "archgym/Synthetic-v0", 60)
-    model = fit_proxy(sim, data, ("extra_trees",), n_estimators=10, metrics=["cost"])
+    model = fit_proxy(sim, data, ("extra_trees",), n_estimators=10, metrics=["cost"], settings={"distill": False})
     assert model.metric_names == ("cost",)
     with pytest.raises(SpecError, match=r"cst: unknown metric; allowed: \['cost', 'area_mm2'\]"):
         fit_proxy(sim, data, ("extra_trees",), metrics=["cst"])

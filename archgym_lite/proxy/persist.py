@@ -1,8 +1,9 @@
 """Proxy model files: skops (never pickle), with metadata, checked on load.
 
-The file holds only scikit-learn estimators and plain Python data (dicts, lists, strings, numbers), so the
-set of types it may contain is known. Loading refuses any other type (a tampered file) with a clear error,
-and refuses a model whose design-space signature differs from the env's.
+The file holds only numpy arrays (the flattened trees and network weights of :mod:`.trees` and :mod:`.mlp`)
+and plain Python data (dicts, lists, strings, numbers): no estimator objects, so nothing in it is code and
+the set of types it may contain is known. Loading refuses any other type (a tampered file) with a clear
+error, and refuses a model whose design-space signature differs from the env's.
 
 Integrity: a skops file is a zip archive (``schema.json`` plus one ``.npy`` member per array). After skops
 writes it, one more member, ``archgym_integrity.json``, records the SHA-256 of every other member and of
@@ -29,28 +30,14 @@ import skops.io as sio
 from archgym_lite._version import __version__
 from archgym_lite.core.errors import ModelFileError
 from archgym_lite.core.registry import make
-from archgym_lite.proxy.model import MetricModel, ProxyModel
-from archgym_lite.utils.files import atomic_write_bytes
+from archgym_lite.proxy.candidates import predictor_from_payload
+from archgym_lite.proxy.model import Head, ProxyModel
+from archgym_lite.utils.files import atomic_write_bytes, json_default
 
-FORMAT = "archgym-lite-proxy/2"
+FORMAT = "archgym-lite-proxy/3"
 INTEGRITY_MEMBER = "archgym_integrity.json"
-#: Types a proxy file may contain beyond skops' defaults (the trees inside forests and boosting models).
-TRUSTED = (
-    "sklearn.tree._tree.Tree",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
-    "sklearn._loss.loss.HalfSquaredError",
-    "sklearn._loss.link.IdentityLink",
-    "sklearn._loss.link.Interval",
-    "numpy.random._pcg64.PCG64",
-    "numpy.random.bit_generator.SeedSequence",
-    "numpy.random._generator.Generator",
-    "numpy.random.mtrand.RandomState",
-    "numpy.random._mt19937.MT19937",
-    "builtins.float",
-    "builtins.int",
-    "builtins.str",
-)
+#: Types a proxy file may contain beyond skops' defaults (numpy arrays, dicts, lists): plain scalars.
+TRUSTED = ("builtins.float", "builtins.int", "builtins.str", "builtins.bool")
 
 
 def save_proxy(model: ProxyModel, path: str | Path) -> Path:
@@ -61,22 +48,34 @@ def save_proxy(model: ProxyModel, path: str | Path) -> Path:
         "env_kwargs": model.env_kwargs,
         "space_signature": model.space_signature,
         "metric_names": list(model.metric_names),
-        "train_size": model.train_size,
-        "meta": model.meta,
+        "transforms": dict(model.transforms),
+        "center": model.center,
+        "scale": model.scale,
+        "kinds": dict(model.kinds),
+        "aliases": dict(model.aliases),
+        "cv": _plain(model.cv),
+        "train_size": int(model.train_size),
+        "meta": _plain(model.meta),
         "versions": {"archgym_lite": __version__, "sklearn": sklearn.__version__, "skops": skops.__version__,
-                     "numpy": np.__version__, "python": platform.python_version()},
-        "models": {m: {"kind": mm.kind, "transform": mm.transform, "cv_rmse": mm.cv_rmse,
-                       "estimator": mm.estimator} for m, mm in model.models.items()},
+                     "numpy": np.__version__,
+                     "python": platform.python_version()},
+        "heads": [{"kind": h.kind, "outputs": [int(j) for j in h.outputs], "predictor": h.predictor.to_payload()}
+                  for h in model.heads],
     }
     path = Path(path)
     tmp = path.with_name(f".{path.name}.building")
     try:
-        sio.dump(payload, tmp)
+        sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED)
         seal(tmp)
         atomic_write_bytes(path, tmp.read_bytes())
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _plain(obj: Any) -> Any:
+    """JSON-compatible Python data (numpy scalars become floats and ints)."""
+    return json.loads(json.dumps(obj, default=json_default))
 
 
 def seal(path: str | Path) -> None:
@@ -129,6 +128,10 @@ def read_payload(path: str | Path) -> dict[str, Any]:
         payload = sio.load(p, trusted=list(untrusted))
     except Exception as exc:
         raise ModelFileError(f"corrupt model file ({type(exc).__name__}: {exc})", str(p)) from None
+    if isinstance(payload, dict) and str(payload.get("format", "")).startswith("archgym-lite-proxy/") and \
+            payload.get("format") != FORMAT:
+        raise ModelFileError(f"written in format {payload['format']!r} by an older archgym-lite; this version reads "
+                             f"{FORMAT!r}: re-train it", str(p))
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(f"not an archgym-lite proxy file (expected format {FORMAT!r})", str(p))
     return payload
@@ -147,7 +150,12 @@ def load_proxy(path: str | Path, env: Any = None) -> ProxyModel:
     unknown = set(payload["metric_names"]) - set(sim.metric_names)
     if unknown:
         raise ModelFileError(f"model predicts metrics {sorted(unknown)} this env does not have", str(path))
-    models = {m: MetricModel(d["kind"], d["transform"], d["estimator"], d["cv_rmse"])
-              for m, d in payload["models"].items()}
-    return ProxyModel(sim, payload["env_id"], payload["env_kwargs"], models, payload["train_size"],
-                      {**payload["meta"], "versions": payload["versions"]})
+    try:
+        heads = [Head(h["kind"], predictor_from_payload(h["predictor"]), [int(j) for j in h["outputs"]])
+                 for h in payload["heads"]]
+        return ProxyModel(sim, payload["env_id"], payload["env_kwargs"], payload["metric_names"],
+                          payload["transforms"], payload["center"], payload["scale"], heads, payload["kinds"],
+                          payload["train_size"], payload["cv"], {**payload["meta"], "versions": payload["versions"]},
+                          payload["aliases"])
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ModelFileError(f"malformed proxy payload ({type(exc).__name__}: {exc})", str(path)) from None
