@@ -275,10 +275,17 @@ def distill(model: ProxyModel, simulator: Simulator, X: np.ndarray, Z: np.ndarra
     cols, _ = dedupe(cols, {}, space.names)
     n_check = min(20_000, max(2_000, cfg.distill_designs // 10))
     check = space.columns(space.sample_columns(seed + 104_729, n_check))
+    n = len(cols[space.names[0]])
     with rep.step("distilling into one tree", 4) as advance:
-        Xd = np.vstack([X, *(model.encoder.transform({k: v[s:s + BLOCK] for k, v in cols.items()})
-                             for s in range(0, len(cols[space.names[0]]), BLOCK))])
-        Zd = np.vstack([Z, model.predict_z(Xd[len(X):])[:, outputs]])
+        # the tree is grown on float32 features (scikit-learn's trees convert to float32 anyway): ~n x 4 B per
+        # feature; the chosen models label the designs block by block from float64 features
+        Xd = np.empty((len(X) + n, X.shape[1]), dtype=np.float32)
+        Zd = np.empty((len(X) + n, len(outputs)))
+        Xd[:len(X)], Zd[:len(X)] = X, Z
+        for s in range(0, n, BLOCK):
+            Xb = model.encoder.transform({k: v[s:s + BLOCK] for k, v in cols.items()})
+            Xd[len(X) + s:len(X) + s + len(Xb)] = Xb
+            Zd[len(X) + s:len(X) + s + len(Xb)] = model.predict_z(Xb)[:, outputs]
         advance(1)
         student = fit_candidate("tree", Xd, Zd, cfg, seed)
         del Xd, Zd
@@ -298,7 +305,7 @@ def distill(model: ProxyModel, simulator: Simulator, X: np.ndarray, Z: np.ndarra
         worse = [m for m in model.metric_names if not gaps[m] <= limits[m]]
         size_mb = student.nbytes() / 1e6
         advance(1)
-    info = {"designs": len(cols[space.names[0]]) + len(X), "nodes": student.n_nodes,
+    info = {"designs": n + len(X), "nodes": student.n_nodes,
             "size_mb": size_mb, "disagreement": gaps, "kept": not worse and size_mb <= cfg.max_model_mb}
     model.meta["distillation"] = info
     if not info["kept"]:

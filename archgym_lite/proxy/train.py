@@ -137,7 +137,8 @@ def search_on_proxy(model_path: str | Path, agent: str, budget: int, *, seed: in
                     out_dir: str | Path | None = None) -> pd.DataFrame:
     """Run ``agent`` on the proxy, re-simulate its top-k designs (by proxy reward) on the real simulator.
 
-    Returns one row per re-simulated design: its parameters, proxy and real reward, and their gap.
+    Returns one row per re-simulated design: its parameters, proxy and real reward, their gap, and the proxy's
+    and the simulator's metrics; ``attrs`` holds the search's ``evaluations`` and ``unique_designs``.
     """
     from archgym_lite.trials.run import run_trial, trial_id
 
@@ -163,4 +164,5 @@ def search_on_proxy(model_path: str | Path, agent: str, budget: int, *, seed: in
     for m in env.simulator.metric_names:
         out[f"proxy_{m}"] = top[f"m_{m}"].to_numpy()
         out[f"real_{m}"] = real[m]
+    out.attrs.update(evaluations=len(df), unique_designs=int(len(df.drop_duplicates(p_cols))))
     return out

@@ -1,65 +1,103 @@
-"""Proxy accuracy vs training-set size, and batched speedup over the simulator, per env.
+"""Proxy accuracy, size, speed and memory per env, against the goals of issue 18.
 
-For each env and training size N: N fresh Latin-hypercube designs are simulated and a proxy is trained
-(one model per metric, chosen by 3-fold CV); accuracy is measured on fresh uniform designs the model never
-saw. The speedup is the simulator's batch evaluation vs the proxy's batch prediction of the same designs,
-timed side by side. Goals (issue 9): <= 0.5% relative RMSE on DRAM latency and power with <= 5,000 designs;
->= 10,000x batched speedup against the DRAM simulator.
+Each (env, sampling, training size N) runs in a fresh process, exactly as ``archgym proxy train --env ENV
+--sample N --sampling S`` does: N simulated designs (``active``: Latin hypercube, then where the proxy is
+unsure; or ``lhs``/``uniform``), a model per metric chosen by 3-fold CV among extra trees, random forest,
+histogram GBM and an MLP ensemble, distilled into one tree when it agrees. Then, side by side in that
+process: accuracy on ``--test`` fresh uniform designs never trained on; the model file's size; batched
+prediction on one core (200,000 designs, CPU time; wall time beside it); the speedup, i.e. the simulator's
+batched evaluation time over the proxy's batched prediction time on the same test designs; peak resident
+memory of the process.
+
+Goals: <= 0.5% relative RMSE on DRAM read latency and power with <= 5,000 training designs; model files
+<= 10 MB; >= 1,000,000 designs/s for all metrics on one core.
 
     python experiments/bench/bench_proxy.py [--envs archgym/DRAM-v0 archgym/Accelerator-v0]
-        [--sizes 500 1000 2500 5000] [--test 1000] [--trees 200]
+        [--sizes 5000] [--sampling active lhs] [--test 2000] [--models extra_trees ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
+import os
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pandas as pd
 
-import archgym_lite
-from archgym_lite.proxy import accuracy_table, dataset_from_samples, fit_proxy, measure_speedup
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def one_run(env_id: str, n: int, sampling: str, test: int, models: list[str] | None, seed: int) -> dict:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)
+    from archgym_lite.proxy import CANDIDATES, train_proxy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        res = train_proxy(env_id, sample=n, sampling=sampling, fresh_test=test, seed=seed,
+                          candidates=tuple(models or CANDIDATES), out=Path(tmp) / "proxy.skops")
+        total = time.perf_counter() - t0
+    rows = [{"env": env_id, "sampling": sampling, "train": res.train_size, "metric": r["metric"], "model": r["model"],
+             "rel_rmse_%": 100 * r["rel_rmse"], "mape_%": 100 * r["mape"], "r2": r["r2"], "spearman": r["spearman"]}
+            for r in res.report.to_dict("records") if r["test_set"] == "fresh-uniform"]
+    s, tp = res.speedup, res.throughput
+    speed = {"env": env_id, "sampling": sampling, "train": res.train_size, "file_MB": (res.file_bytes or 0) / 1e6,
+             "designs/s_1core_cpu": tp["designs_per_s"], "designs/s_1core_wall": tp["designs_per_wall_s"],
+             "speedup_x": s["speedup"], "sim_us/design": s["simulator_us_per_design"],
+             "proxy_us/design": s["proxy_us_per_design"], "fit_s": res.model.meta.get("fit_seconds", float("nan")),
+             "total_s": total, "peak_RSS_MB": res.peak_rss_mb, "load_avg": tp["load_average"],
+             "model": res.model.describe()}
+    goals = res.goals.assign(env=env_id, sampling=sampling, train=res.train_size)
+    return {"rows": rows, "speed": speed, "goals": goals.to_dict("records")}
+
+
+def commit() -> str:
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:
+        return "unknown (not a git checkout)"
+    dirty = git("status", "--porcelain", "--", "simulators", "archgym_lite")
+    return head + (" (+ uncommitted changes in simulators/ or archgym_lite/)" if dirty else "")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--envs", nargs="+", default=["archgym/DRAM-v0", "archgym/Accelerator-v0"])
-    ap.add_argument("--sizes", nargs="+", type=int, default=[500, 1000, 2500, 5000])
-    ap.add_argument("--test", type=int, default=1000)
-    ap.add_argument("--trees", type=int, default=200)
-    ap.add_argument("--speed-designs", type=int, default=5000)
-    ap.add_argument("--metrics", nargs="*", default=None, help="only these metrics in the table")
+    ap.add_argument("--sizes", nargs="+", type=int, default=[5000])
+    ap.add_argument("--sampling", nargs="+", default=["active"], choices=["active", "lhs", "uniform"])
+    ap.add_argument("--test", type=int, default=2000, help="fresh uniform test designs")
+    ap.add_argument("--models", nargs="*", default=None, help="candidate models (default: all four)")
+    ap.add_argument("--metrics", nargs="*", default=None, help="only these metrics in the accuracy table")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    rows, speed_rows = [], []
+    print(f"commit {commit()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
+    rows, speed, goals = [], [], []
+    ctx = mp.get_context("spawn")  # a fresh process per run: its peak memory is that run's
     for env_id in args.envs:
-        sim = archgym_lite.make(env_id).simulator
-        t0 = time.perf_counter()
-        test = dataset_from_samples(sim, env_id, args.test, "uniform", seed=12345)
-        t_sim_test = time.perf_counter() - t0
-        model = None
-        for n in args.sizes:
-            train = dataset_from_samples(sim, env_id, n, "lhs", seed=n)
-            t0 = time.perf_counter()
-            model = fit_proxy(sim, train, n_estimators=args.trees, metrics=args.metrics or None)
-            fit_s = time.perf_counter() - t0
-            table = accuracy_table(model, test, "fresh-uniform")
-            for r in table.to_dict("records"):
-                if args.metrics and r["metric"] not in args.metrics:
-                    continue
-                rows.append({"env": env_id, "train": len(train), "metric": r["metric"], "model": r["model"],
-                             "rel_rmse_%": 100 * r["rel_rmse"], "mape_%": 100 * r["mape"], "r2": r["r2"],
-                             "spearman": r["spearman"], "fit_s": fit_s})
-            print(f"{env_id}: trained on {len(train)} in {fit_s:.1f} s", flush=True)
-        cols = sim.space.columns(sim.space.sample_columns(7, args.speed_designs))
-        s = measure_speedup(model, sim, cols)
-        speed_rows.append({"env": env_id, "designs": int(s["designs"]), "sim_us/design": s["simulator_us_per_design"],
-                           "proxy_us/design": s["proxy_us_per_design"], "speedup_x": s["speedup"],
-                           "test_sim_s": t_sim_test})
-    pd.set_option("display.width", 200)
-    print("\nAccuracy on fresh uniform designs (never in training):")
-    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print("\nBatched speedup (same designs, one run):")
-    print(pd.DataFrame(speed_rows).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        for sampling in args.sampling:
+            for n in args.sizes:
+                with ctx.Pool(1) as pool:
+                    out = pool.apply(one_run, (env_id, n, sampling, args.test, args.models, args.seed))
+                rows += [r for r in out["rows"] if not args.metrics or r["metric"] in args.metrics]
+                speed.append(out["speed"])
+                goals += out["goals"]
+                print(f"{env_id} {sampling} {n}: {out['speed']['total_s']:.0f} s; {out['speed']['model']}", flush=True)
+    pd.set_option("display.width", 250)
+    fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
+    print("\nAccuracy on fresh uniform designs (never trained on):")
+    print(pd.DataFrame(rows).to_string(**fmt))
+    print("\nSize, speed (speedup = batched simulator time / batched proxy time, same designs) and memory:")
+    print(pd.DataFrame(speed).drop(columns="model").to_string(**fmt))
+    print("\nGoals:")
+    print(pd.DataFrame(goals)[["env", "sampling", "train", "goal", "target", "measured", "met"]].to_string(index=False))
 
 
 if __name__ == "__main__":
