@@ -117,6 +117,8 @@ def run(mem):
     o_dstack = M[h + L.H_DSTACK]
     o_lrdy = M[h + L.H_LRDY]
     o_rr = M[h + L.H_RR]
+    o_rk = M[h + L.H_RK]
+    o_sa, o_sc, o_si = M[h + L.H_SA], M[h + L.H_SC], M[h + L.H_SI]
     o_head = M[h + L.H_HEAD]
     o_tail = M[h + L.H_TAIL]
     o_cnt = M[h + L.H_CNT]
@@ -155,9 +157,11 @@ def run(mem):
     maxpost = M[o_C + cfg.C_MAXPOST] * (nb if per_bank else 1)
     maxpull = M[o_C + cfg.C_MAXPULL] * (nb if per_bank else 1)
     allbanks = (1 << nb) - 1
-    sh = 1  # bits for a payload id + 2 in the packed (time, id) keys of the command choice
+    sh = 1  # bits for a payload id + 2 in the packed (time, id, bank) keys of the command choice
     while (1 << sh) < nreq + 2:
         sh += 1
+    sh5 = sh + 5  # 5 bits of bank index below the id (at most 32 banks)
+    IDLE_CMD = L.IDLE_CMD
 
     # --- bookkeeping ---------------------------------------------------------------------------------------
     def log(t, c, b, r):
@@ -193,9 +197,20 @@ def run(mem):
         return t
 
     def local_ready(b):
+        """Cache the bank / bank-group part of bank b's next command time, packed for the command choice:
+        ``SA = ((lrdy + len) << sh + id) << 5 | b`` (id = payload id + 1), ``SI = id << 5 | b``, ``SC`` = command
+        (``IDLE_CMD`` when none)."""
         c = M[o_ncmd + b]
         if c != L.NOP:
-            M[o_lrdy + b] = max(M[o_bnext + c * nb + b], M[o_gnext + c * ngr + b // bpg])
+            lr = max(M[o_bnext + c * nb + b], M[o_gnext + c * ngr + b // bpg])
+            M[o_lrdy + b] = lr
+            ident = ((M[o_tpar + M[o_cur + b]] + 1) << 5) | b
+            M[o_si + b] = ident
+            M[o_sa + b] = ((lr + M[o_CL + c]) << sh5) + ident
+            M[o_sc + b] = c
+        else:
+            M[o_sc + b] = IDLE_CMD
+            M[o_sa + b] = L.BIG
 
     def apply_rules(c, b, t):
         g = b // bpg if b >= 0 else 0
@@ -265,27 +280,25 @@ def run(mem):
     def evaluate(b):
         M[L.S_EVAL] += 1
         M[o_ncmd + b] = L.NOP
-        if M[L.S_SLEEP] != 0 or M[o_blocked + b] != 0:
-            return
-        p = next_request(b)
-        if p < 0:
-            return
-        if M[o_cur + b] < 0:
-            M[L.S_NBUSY] += 1
-        if M[o_keep + b] == 0 or M[o_trow + p] == M[o_orow + b]:
-            M[o_cur + b] = p
-        j = M[o_cur + b]
-        if M[o_bst + b] == 0:
-            M[o_ncmd + b] = ACT
-        elif M[o_trow + j] != M[o_orow + b]:
-            M[o_ncmd + b] = PRE
-        else:
-            ap = page == 2
-            if page == 1:  # OpenAdaptive
-                ap = M[o_cnt + b] >= 2 and not further_row_hit(b)
-            elif page == 3:  # ClosedAdaptive
-                ap = not further_row_hit(b)
-            M[o_ncmd + b] = (WRA if ap else WR) if M[o_twr + j] else (RDA if ap else RD)
+        if M[L.S_SLEEP] == 0 and M[o_blocked + b] == 0:
+            p = next_request(b)
+            if p >= 0:
+                if M[o_cur + b] < 0:
+                    M[L.S_NBUSY] += 1
+                if M[o_keep + b] == 0 or M[o_trow + p] == M[o_orow + b]:
+                    M[o_cur + b] = p
+                j = M[o_cur + b]
+                if M[o_bst + b] == 0:
+                    M[o_ncmd + b] = ACT
+                elif M[o_trow + j] != M[o_orow + b]:
+                    M[o_ncmd + b] = PRE
+                else:
+                    ap = page == 2
+                    if page == 1:  # OpenAdaptive
+                        ap = M[o_cnt + b] >= 2 and not further_row_hit(b)
+                    elif page == 3:  # ClosedAdaptive
+                        ap = not further_row_hit(b)
+                    M[o_ncmd + b] = (WRA if ap else WR) if M[o_twr + j] else (RDA if ap else RD)
         local_ready(b)
 
     def reevaluate():
@@ -391,6 +404,7 @@ def run(mem):
                                 if M[o_blocked + b] == 0:
                                     M[o_blocked + b] = 1
                                     M[o_ncmd + b] = L.NOP
+                                    local_ready(b)
                                     M[L.S_DIRTY] = 1
                         elif M[L.S_NBUSY] > 0:
                             do = False
@@ -422,6 +436,7 @@ def run(mem):
                             if forced and M[o_blocked + bank] == 0:
                                 M[o_blocked + bank] = 1
                                 M[o_ncmd + bank] = L.NOP
+                                local_ready(bank)
                                 M[L.S_RSKIP] = 1
                                 M[L.S_DIRTY] = 1
                 else:
@@ -699,44 +714,41 @@ def run(mem):
         for c in range(WRA + 1):  # ACT .. WRA (PREA is a rank command)
             M[o_rr + c] = max(base, M[o_rnext + c])
         M[o_rr + ACT] = max(M[o_rr + ACT], M[o_faw + M[L.S_FAWI]] + t_faw)
-        # Branch-free minimum of (end time, payload id) packed as (end << sh) + id + 1 (random traffic makes the
-        # comparisons unpredictable); the refresh manager's id is -1, so it wins ties.
-        bcomp = (bkey << sh) + bid + 1 if bkey < L.BIG else L.BIG
-        bsrc = -9
+        for c in range(WRA + 1):
+            M[o_rk + c] = (M[o_rr + c] + M[o_CL + c]) << sh5
+        M[o_rk + IDLE_CMD] = L.BIG - (1 << sh5)
+        # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
+        # its own-bank part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
+        bcomp = ((bkey << sh) + bid + 1) << 5 if bkey < L.BIG else L.BIG
+        m = L.BIG
         for b in range(nb):
+            m = min(m, max(M[o_sa + b], M[o_rk + M[o_sc + b]] + M[o_si + b]))
+        if m < bcomp:
+            b = m & 31
             c = M[o_ncmd + b]
-            cc = c if c >= 0 else 0
-            t = max(M[o_lrdy + b], M[o_rr + cc])
-            comp = ((t + M[o_CL + cc]) << sh) + M[o_tpar + M[o_cur + b]] + 1
-            comp = comp if c >= 0 else L.BIG
-            bsrc = b if comp < bcomp else bsrc
-            bcomp = min(comp, bcomp)
-        if bsrc >= 0:
-            c = M[o_ncmd + bsrc]
-            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = bsrc, c, (bcomp >> sh) - M[o_CL + c], 1
+            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = b, c, (m >> sh5) - M[o_CL + c], 1
 
     def fold(n, now):
         """Fold the commands of the n banks just re-evaluated (dstack[:n]) into the current choice: valid while
-        no command issued since the last full scan (rank timing and ``rr`` unchanged) and the chosen bank
+        no command issued since the last full scan (rank timing and ``RK`` unchanged) and the chosen bank
         itself was not re-evaluated."""
         if M[L.S_PCMD] != L.NOP:
             return
         bcomp = L.BIG
         if M[o_best + 3] != 0:
-            bid = -1 if M[o_best] < 0 else M[o_tpar + M[o_cur + M[o_best]]]
-            bcomp = ((M[o_best + 2] + M[o_CL + M[o_best + 1]]) << sh) + bid + 1
-        bsrc = -9
+            src = M[o_best]
+            ident = 0 if src < 0 else ((M[o_tpar + M[o_cur + src]] + 1) << 5) | src
+            bcomp = ((M[o_best + 2] + M[o_CL + M[o_best + 1]]) << sh5) + ident
+        m = bcomp
         for k in range(n):
             b = M[o_dstack + k]
+            c = M[o_sc + b]
+            if c != IDLE_CMD:
+                m = min(m, max(M[o_sa + b], M[o_rk + c] + M[o_si + b], ((now + M[o_CL + c]) << sh5) + M[o_si + b]))
+        if m < bcomp:
+            b = m & 31
             c = M[o_ncmd + b]
-            if c != L.NOP:
-                t = max(now, M[o_lrdy + b], M[o_rr + c])
-                comp = ((t + M[o_CL + c]) << sh) + M[o_tpar + M[o_cur + b]] + 1
-                bsrc = b if comp < bcomp else bsrc
-                bcomp = min(comp, bcomp)
-        if bsrc >= 0:
-            c = M[o_ncmd + bsrc]
-            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = bsrc, c, (bcomp >> sh) - M[o_CL + c], 1
+            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = b, c, (m >> sh5) - M[o_CL + c], 1
 
     def managers(now):
         if refm != 0 and (now >= M[L.S_RTRIG] or M[L.S_RCMD] != L.NOP):

@@ -43,10 +43,12 @@ PD_IDLE, PD_ACT, PD_PRE, PD_SREF, PD_EXTRA = range(5)
 
 # Segments of M after S and the header, in order: (name, initial value or None for a given array).
 _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "lrdy", "head", "tail", "cnt", "nhit",
-         "bact", "ivo")
-_BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1}
+         "bact", "ivo", "sa", "sc", "si")
+#: Command-choice slot of a bank with no command (indexes the 8-entry rank-key segment RK).
+IDLE_CMD = 7
+_BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG, "sc": IDLE_CMD}
 SEGMENTS = ("T", "C", "CL", "EN", "E", "RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR",
-            *(b.upper() for b in _BANK), "RR", "BNEXT", "GNEXT", "RNEXT", "FAW", "BEST", "LNEXT", "LPREV", "TFLAG",
+            *(b.upper() for b in _BANK), "RR", "RK", "BNEXT", "GNEXT", "RNEXT", "FAW", "BEST", "LNEXT", "LPREV", "TFLAG",
             "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
 (H_NREQ, H_NT, H_NB, H_NGR, H_EW, H_CAPLOG, H_CAPIV) = range(7)
 _H0 = 7
@@ -63,7 +65,7 @@ def pack(T: np.ndarray, C: np.ndarray, E: np.ndarray, En: np.ndarray, CL: np.nda
     ngr = nb // int(T[T_BPG])
     sizes = {"T": T_LEN, "C": len(C), "CL": NCMD, "EN": NCMD, "E": E.size, "RARR": nreq, "RFIRST": nreq,
              "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
-             **{b.upper(): nb for b in _BANK}, "RR": NCMD, "BNEXT": NCMD * nb, "GNEXT": NCMD * ngr,
+             **{b.upper(): nb for b in _BANK}, "RR": NCMD, "RK": 8, "BNEXT": NCMD * nb, "GNEXT": NCMD * ngr,
              "RNEXT": NCMD, "FAW": 4, "BEST": 4, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq,
              "RSTROBE": nreq, "REL": nreq + 1, "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq,
              "LG": 4 * cap_log, "IV": 2 * cap_iv}
