@@ -197,14 +197,10 @@ def test_threaded_batch_identical_to_single():
 
 def test_kernel_rerun_when_output_buffers_too_small():
     from simulators.dram import controller as K
-    from simulators.dram.config import encode
 
     sim = DRAMSimulator("sparse", "LPDDR4-3200", n_requests=300)
-    p = sim.prepared
     for d in sim.space.sample_batch(1, 8):
-        c = encode(sim.space.validate(d), log=True)
-        args = (p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr, p.parent, sim._timing, sim._rules,
-                sim._nrules, sim._cmd_len, c)
+        args = sim.kernel_args(sim.space.validate(d), log=True)
         full = K.simulate(*args)
         tiny = K.simulate(*args, 1)  # both buffers overflow, re-run
         assert len(full[3]) > 1 and len(full[4]) > 1

@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT / "experiments" / "reference"))
 
 from simulators.dram import DRAMSimulator, load_stl  # noqa: E402
 from simulators.dram import controller as K  # noqa: E402
-from simulators.dram.config import encode  # noqa: E402
 from simulators.dram.traces import generate, stl_text  # noqa: E402
 
 BASE = {"PagePolicy": "Open", "Scheduler": "FrFcfs", "SchedulerBuffer": "Bankwise", "RequestBufferSize": 8,
@@ -66,9 +65,7 @@ def speed(reps: int, ref: dict) -> None:
             sim = DRAMSimulator(trace, device, n_requests=n)
             d = sim.space.validate(BASE)
             p = sim.prepared
-            c = encode(d)
-            args = (p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr, p.parent, sim._timing,
-                    sim._rules, sim._nrules, sim._cmd_len, c)
+            args = sim.kernel_args(d)
             k_wall, k_cpu = best_of(lambda args=args: K.simulate(*args), reps)
             e_wall, _ = best_of(lambda sim=sim, d=d: sim.evaluate(d), reps)
             ds = ds_wall.get((trace, device))

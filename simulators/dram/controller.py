@@ -46,7 +46,7 @@ from simulators.dram.kernel import run
 from simulators.dram.layout import BIG, CMD_NAMES, timing_vector  # noqa: F401  (re-exported)
 
 
-def simulate(rarr, rfirst, rn, tbank, trow, tcol, twr, tpar, T, E, En, CL, C, cap_guess=-1):
+def simulate(rarr, rfirst, rn, tbank, trow, tcol, twr, tpar, T, D, CL, C, cap_guess=-1):
     """Run the controller; returns ``(data_end, ctrl_resp, resp, S, log, intervals)``.
 
     Output buffers (command log, bank-active intervals) start at a size guessed from the trace; when one proves
@@ -60,7 +60,7 @@ def simulate(rarr, rfirst, rn, tbank, trow, tcol, twr, tpar, T, E, En, CL, C, ca
     cap_iv = nt + n_ref if cap_guess < 0 else cap_guess
     cap_log = (4 * nt + 4 * n_ref if cap_guess < 0 else cap_guess) if C[C_LOG] != 0 else 0
     while True:
-        M, seg = L.pack(T, C, E, En, CL, rarr, rfirst, rn, tbank, trow, tcol, twr, tpar, cap_log, cap_iv)
+        M, seg = L.pack(T, C, D, CL, rarr, rfirst, rn, tbank, trow, tcol, twr, tpar, cap_log, cap_iv)
         run(M)
         S = M[: L.S_LEN]
         if S[L.S_NIV] <= cap_iv and S[L.S_NLOG] <= cap_log:

@@ -26,6 +26,7 @@ from simulators.dram import config as cfg
 from simulators.dram import layout as L
 from simulators.dram.timing import (
     ACT,
+    NCMD,
     PDEA,
     PDEP,
     PDXA,
@@ -81,7 +82,7 @@ def _void_ptr(typingctx, address):
     return types.voidptr(address), codegen
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")  # no zero-division checks (divisors are device constants)
 def run(mem):
     """Simulate the requests and transactions packed into the flat int64 memory ``M`` (:func:`.layout.pack`).
 
@@ -96,7 +97,7 @@ def run(mem):
     """
     M = carray(_void_ptr(mem.ctypes.data), (mem.shape[0],), np.int64)
     h = L.S_LEN
-    nreq, nt, nb, ngr, ew = M[h + L.H_NREQ], M[h + L.H_NT], M[h + L.H_NB], M[h + L.H_NGR], M[h + L.H_EW]
+    nreq, nt, nb = M[h + L.H_NREQ], M[h + L.H_NT], M[h + L.H_NB]
     cap_log, cap_iv = M[h + L.H_CAPLOG], M[h + L.H_CAPIV]
     o_T, o_C = M[h + L.H_T], M[h + L.H_C]
     o_rarr = M[h + L.H_RARR]
@@ -139,10 +140,9 @@ def run(mem):
     o_ctrl_resp = M[h + L.H_CTRL_RESP]
     o_resp = M[h + L.H_RESP]
     o_CL = M[h + L.H_CL]
-    o_En = M[h + L.H_EN]
     o_bnext = M[h + L.H_BNEXT]
     o_gnext = M[h + L.H_GNEXT]
-    o_E = M[h + L.H_E]
+    o_D = M[h + L.H_D]
     o_lg = M[h + L.H_LG]
     o_iv = M[h + L.H_IV]
     bpg = M[o_T + L.T_BPG]
@@ -191,7 +191,7 @@ def run(mem):
         """Earliest issue time of command c (bank b, -1 for rank commands) by the timing rules."""
         t = max(M[L.S_CMDBUS], M[o_rnext + c])
         if b >= 0:
-            t = max(t, M[o_bnext + c * nb + b], M[o_gnext + c * ngr + b // bpg])
+            t = max(t, M[o_bnext + b * NCMD + c], M[o_gnext + (b // bpg) * NCMD + c])
         if c == ACT:
             t = max(t, M[o_faw + M[L.S_FAWI]] + t_faw)
         return t
@@ -202,7 +202,7 @@ def run(mem):
         (``IDLE_CMD`` when none)."""
         c = M[o_ncmd + b]
         if c != L.NOP:
-            lr = max(M[o_bnext + c * nb + b], M[o_gnext + c * ngr + b // bpg])
+            lr = max(M[o_bnext + b * NCMD + c], M[o_gnext + (b // bpg) * NCMD + c])
             M[o_lrdy + b] = lr
             ident = ((M[o_tpar + M[o_cur + b]] + 1) << 5) | b
             M[o_si + b] = ident
@@ -213,24 +213,24 @@ def run(mem):
             M[o_sa + b] = L.BIG
 
     def apply_rules(c, b, t):
-        g = b // bpg if b >= 0 else 0
-        for k in range(M[o_En + c]):
-            x = M[o_E + (c * ew + k) * 3 + 1]
-            d = t + M[o_E + (c * ew + k) * 3 + 2]
-            s = M[o_E + (c * ew + k) * 3]
-            if s == 0:
-                if d > M[o_bnext + x * nb + b]:
-                    M[o_bnext + x * nb + b] = d
-            elif s == 1:
-                if d > M[o_gnext + x * ngr + g]:
-                    M[o_gnext + x * ngr + g] = d
-            elif d > M[o_rnext + x]:
-                M[o_rnext + x] = d
+        r = o_D + (2 * NCMD + c) * NCMD  # rank rules of c
+        for x in range(NCMD):
+            M[o_rnext + x] = max(M[o_rnext + x], t + M[r + x])
+        if b >= 0:
+            r = o_D + c * NCMD  # bank rules
+            q = o_bnext + b * NCMD
+            for x in range(NCMD):
+                M[q + x] = max(M[q + x], t + M[r + x])
+            r = o_D + (NCMD + c) * NCMD  # bank-group rules
+            q = o_gnext + (b // bpg) * NCMD
+            for x in range(NCMD):
+                M[q + x] = max(M[q + x], t + M[r + x])
         M[L.S_CMDBUS] = t + M[o_CL + c]
         if c == ACT:
             M[o_faw + M[L.S_FAWI]] = t
             M[L.S_FAWI] = (M[L.S_FAWI] + 1) & 3
         if b >= 0:  # the bank's group mates see new bank-group constraints
+            g = b // bpg
             for k in range(g * bpg, (g + 1) * bpg):
                 local_ready(k)
 

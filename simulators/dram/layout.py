@@ -4,7 +4,8 @@ The kernel's closures capture a single array (each further captured array costs 
 counting on every closure call: 2.5-9x slower in a micro-benchmark), so :func:`pack` lays out everything in one
 int64 vector ``M``: the scalar state ``S`` at offset 0 (positions ``S_*``), a header of segment offsets and
 sizes (positions ``H_*``), the device timings (``T_*``), the design (``simulators.dram.config.C_*``), the timing
-rule tables, the trace and the per-bank / per-request / per-transaction state and outputs.
+rule tables (``D[scope, prev, next]``), the trace and the per-bank / per-request / per-transaction state and
+outputs. Earliest-time tables are bank-major: ``BNEXT[bank, command]``, ``GNEXT[group, command]``.
 """
 
 from __future__ import annotations
@@ -47,23 +48,23 @@ _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "lr
 #: Command-choice slot of a bank with no command (indexes the 8-entry rank-key segment RK).
 IDLE_CMD = 7
 _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG, "sc": IDLE_CMD}
-SEGMENTS = ("T", "C", "CL", "EN", "E", "RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR",
+SEGMENTS = ("T", "C", "CL", "D", "RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR",
             *(b.upper() for b in _BANK), "RR", "RK", "BNEXT", "GNEXT", "RNEXT", "FAW", "BEST", "LNEXT", "LPREV", "TFLAG",
             "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
-(H_NREQ, H_NT, H_NB, H_NGR, H_EW, H_CAPLOG, H_CAPIV) = range(7)
-_H0 = 7
+(H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV) = range(6)
+_H0 = 6
 for _i, _name in enumerate(SEGMENTS):
     globals()[f"H_{_name}"] = _H0 + _i
 H_LEN = _H0 + len(SEGMENTS)
 
 
-def pack(T: np.ndarray, C: np.ndarray, E: np.ndarray, En: np.ndarray, CL: np.ndarray, rarr: np.ndarray,
+def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.ndarray,
          rfirst: np.ndarray, rn: np.ndarray, tbank: np.ndarray, trow: np.ndarray, tcol: np.ndarray,
          twr: np.ndarray, tpar: np.ndarray, cap_log: int, cap_iv: int) -> tuple[np.ndarray, dict[str, slice]]:
     """The kernel's memory for one run, initialised; returns it and each segment's slice."""
     nb, nreq, nt = int(T[T_NB]), len(rarr), len(tbank)
     ngr = nb // int(T[T_BPG])
-    sizes = {"T": T_LEN, "C": len(C), "CL": NCMD, "EN": NCMD, "E": E.size, "RARR": nreq, "RFIRST": nreq,
+    sizes = {"T": T_LEN, "C": len(C), "CL": NCMD, "D": D.size, "RARR": nreq, "RFIRST": nreq,
              "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
              **{b.upper(): nb for b in _BANK}, "RR": NCMD, "RK": 8, "BNEXT": NCMD * nb, "GNEXT": NCMD * ngr,
              "RNEXT": NCMD, "FAW": 4, "BEST": 4, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq,
@@ -76,10 +77,10 @@ def pack(T: np.ndarray, C: np.ndarray, E: np.ndarray, En: np.ndarray, CL: np.nda
         pos += sizes[name]
     M = np.zeros(pos, dtype=np.int64)
     M[S_LEN + H_NREQ], M[S_LEN + H_NT], M[S_LEN + H_NB], M[S_LEN + H_NGR] = nreq, nt, nb, ngr
-    M[S_LEN + H_EW], M[S_LEN + H_CAPLOG], M[S_LEN + H_CAPIV] = E.shape[1], cap_log, cap_iv
+    M[S_LEN + H_CAPLOG], M[S_LEN + H_CAPIV] = cap_log, cap_iv
     for name in SEGMENTS:
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
-    given = {"T": T, "C": C, "CL": CL, "EN": En, "E": E.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
+    given = {"T": T, "C": C, "CL": CL, "D": D.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
              "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar, "RLEFT": rn,
              "DSTACK": np.arange(nb)}
     for name, arr in given.items():

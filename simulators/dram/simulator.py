@@ -20,7 +20,7 @@ from simulators.dram.devices import DeviceSpec, get_device
 from simulators.dram.energy import COMMAND_ENERGY_KEYS, STATES, background_power_mw, command_energies_nj
 from simulators.dram.features import queue_features
 from simulators.dram.mapping import AddressMapping, get_mapping
-from simulators.dram.timing import command_lengths, rule_tables
+from simulators.dram.timing import command_lengths, dense_tables
 from simulators.dram.traces import GENERATORS, Trace, generate, load_trace
 
 METRICS = (
@@ -151,7 +151,7 @@ class DRAMSimulator(Simulator):
             generate(str(trace), n_requests)  # raises SpecError listing the generators
         self.prepared = prepare(self.trace, self.device, self.mapping)
         self._timing = L.timing_vector(self.device)
-        self._rules, self._nrules = rule_tables(self.device)
+        self._rules = dense_tables(self.device)
         self._cmd_len = command_lengths(self.device)
         self._cmd_nj = command_energies_nj(self.device)
         self._bg_mw = background_power_mw(self.device)
@@ -159,12 +159,16 @@ class DRAMSimulator(Simulator):
         self.metrics = METRICS
 
     # --- simulation -----------------------------------------------------------------------------
+    def kernel_args(self, design: Design, log: bool = False) -> tuple:
+        """Arguments of :func:`simulators.dram.controller.simulate` for a validated design."""
+        p = self.prepared
+        return (p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr, p.parent, self._timing, self._rules,
+                self._cmd_len, encode(design, log))
+
     def run(self, design: Design, log: bool = False) -> RunResult:
         """Simulate one (validated) design; ``log=True`` also returns the command log ``(cycle, code, bank, row)``."""
         p, dev = self.prepared, self.device
-        data_end, ctrl_resp, resp, S, lg, iv = K.simulate(p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr,
-                                                  p.parent, self._timing, self._rules, self._nrules,
-                                                  self._cmd_len, encode(design, log))
+        data_end, ctrl_resp, resp, S, lg, iv = K.simulate(*self.kernel_args(design, log))
         if S[L.S_STUCK] or (resp < 0).any():  # defensive: the kernel always completes every request
             raise RuntimeError(f"DRAM kernel left requests unanswered for design {design}")
         tck = dev.tck_ns

@@ -119,6 +119,19 @@ def command_lengths(dev: DeviceSpec) -> np.ndarray:
     return n
 
 
+#: "No rule" in the dense tables (far below any time, so ``t + NO_RULE`` never binds and cannot overflow).
+NO_RULE = -(1 << 40)
+
+
+def dense_tables(dev: DeviceSpec) -> np.ndarray:
+    """Rules as ``D[scope, prev, next]`` delays (:data:`NO_RULE` where none): the kernel applies a command's rules
+    with three vector maxima over the next commands instead of a list walk."""
+    D = np.full((3, NCMD, NCMD), NO_RULE, dtype=np.int64)
+    for scope, p, n, d in rules(dev):
+        D[scope, p, n] = max(D[scope, p, n], d)
+    return D
+
+
 def rule_tables(dev: DeviceSpec) -> tuple[np.ndarray, np.ndarray]:
     """Rules grouped by previous command: ``E[prev, k] = (scope, next, delay)`` for ``k < En[prev]``.
 
