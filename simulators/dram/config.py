@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.core.errors import SpecError, format_allowed
+from archgym_lite.core.errors import DesignError, SpecError, format_allowed
 from archgym_lite.core.space import CategoricalParam, Design, DesignSpace, IntListParam, Pow2Param
 
 PAGE_POLICIES = ("Open", "OpenAdaptive", "Closed", "ClosedAdaptive")
@@ -23,6 +23,17 @@ REFRESH_POLICIES = ("NoRefresh", "AllBank", "PerBank")
 POWER_DOWN_POLICIES = ("NoPowerDown", "Staggered")
 ARBITERS = ("Simple", "Fifo", "Reorder")
 REFRESH_LIMITS = (1, 2, 4, 8)
+
+class RefreshPolicyParam(CategoricalParam):
+    """RefreshPolicy, whose error says why a policy is missing (PerBank on DDR4, NoRefresh in DRAM-v0)."""
+
+    def _bad(self, value: Any) -> DesignError:
+        why = {"PerBank": "the device has no per-bank refresh (JEDEC DDR4 has none; DRAMSys rejects it too)",
+               "NoRefresh": "left out of this space (a DRAM without refresh loses its data; "
+                            "make_env(allow_no_refresh=True) puts it back)"}.get(str(value), "")
+        reason = f": {why}" if why and str(value) in REFRESH_POLICIES else ""
+        return DesignError(f"invalid value {value!r}{reason}; allowed: {self.describe_range()}", self.name)
+
 
 # Positions in the integer config vector passed to the kernel.
 (C_PAGE, C_SCHED, C_BUF, C_BUFSIZE, C_RESP, C_REF, C_MAXPOST, C_MAXPULL, C_PD, C_ARB, C_MAXACT,
@@ -52,7 +63,7 @@ def knob_space(device: Any = None, allow_no_refresh: bool = True) -> DesignSpace
                   "slots per buffer (per bank / per direction / total); a slot is freed when the column command "
                   "issues"),
         CategoricalParam("RespQueue", RESP_QUEUES, description="responses in completion order or request order"),
-        CategoricalParam("RefreshPolicy", refresh,
+        RefreshPolicyParam("RefreshPolicy", refresh,
                          description="no refresh, all-bank REF, per-bank REFpb (LPDDR4 only; DDR4 has none)"),
         IntListParam("RefreshMaxPostponed", REFRESH_LIMITS, "refreshes", "refreshes postponed while busy"),
         IntListParam("RefreshMaxPulledin", REFRESH_LIMITS, "refreshes", "refreshes pulled in while idle"),
