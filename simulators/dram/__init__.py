@@ -1,7 +1,13 @@
 """Trace-driven DDR4/LPDDR4 memory-controller simulator with DRAMSys's knobs and DRAMPower-style energy.
 
+The controller is DRAMSys 5's architecture (bank machines, schedulers, command multiplexer, refresh and
+power-down managers, response queue, arbiters), event-driven and JEDEC-exact; it is checked against the real
+DRAMSys 5 + DRAMPower (``tests/test_dram_dramsys.py``, reference runs in ``experiments/reference/``) and by an
+independent JEDEC replay (``tests/test_dram_jedec.py``).
+
 ``archgym/DRAM-v0`` is :func:`make_env`. See :mod:`simulators.dram.controller` for the controller model,
-:mod:`simulators.dram.energy` for the energy model and :mod:`simulators.dram.traces` for traces.
+:mod:`simulators.dram.timing` for the timing rules, :mod:`simulators.dram.energy` for the energy model and
+:mod:`simulators.dram.traces` for traces.
 """
 
 from simulators.dram.config import knob_space, read_mcconfig
