@@ -43,6 +43,10 @@ def main() -> None:
     from archgym_lite.proxy import RichReporter
 
     archgym_scalesim.register()
+
+    def plain(design: dict) -> dict:
+        return {k: v.item() if hasattr(v, "item") else v for k, v in design.items()}
+
     python = scalesim_python(build=args.build_venv)
     with RichReporter() as rep:
         r = run_study(args.out, layers=args.layers, sample=args.sample, agent=args.agent, budget=args.budget,
@@ -56,11 +60,11 @@ def main() -> None:
     print(f"proxy route: {r['proxy_route_s']:.0f} s (sample {r['sample_s']:.0f} s, fit {r['fit_s']:.0f} s, search + "
           f"{r['top_k']} SCALE-Sim checks {r['search_and_verify_s']:.0f} s); the same search on SCALE-Sim: "
           f"{r['search_designs']} designs ~ {r['search_on_scalesim_s_estimate']:.0f} s")
-    print(f"proxy's pick (best SCALE-Sim reward of its top-k): {r['proxy_pick']} reward {r['proxy_pick_real_reward']:.4g}")
+    print(f"proxy's pick (best SCALE-Sim reward of its top-k): {plain(r['proxy_pick'])} reward {r['proxy_pick_real_reward']:.4g}")
     if args.exhaustive:
         print("accuracy on every design the proxy never saw ({} designs): {}".format(
             r["unseen_designs"], ", ".join(f"{m} {100 * v:.2f}%" for m, v in r["unseen_rel_rmse"].items())))
-        print(f"SCALE-Sim's best: {r['real_best']} reward {r['real_best_reward']:.4g}; the proxy's pick ranks "
+        print(f"SCALE-Sim's best: {plain(r['real_best'])} reward {r['real_best_reward']:.4g}; the proxy's pick ranks "
               f"#{r['proxy_pick_rank']} of {r['designs_in_space']}; SCALE-Sim's best in the proxy's top-{r['top_k']}: "
               f"{r['real_best_in_top_k']}; SCALE-Sim ranks of the top-k: {r['top_k_real_ranks']}")
         print(f"exhaustive SCALE-Sim sweep: {r['exhaustive_s']:.0f} s; proxy route: {r['proxy_route_s']:.0f} s "

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from archgym_lite.core.errors import SpecError
-from archgym_lite.core.registry import make
+from archgym_lite.core.registry import agent_spec, make
 from archgym_lite.proxy.active import merge, unseen
 from archgym_lite.proxy.candidates import CANDIDATES, ProxySettings
 from archgym_lite.proxy.dataset import SAMPLINGS, ProxyDataset, dataset_from_samples, simulate
@@ -67,6 +67,7 @@ def proxy_loop(env_id: str, out_dir: str | Path, *, env_kwargs: Mapping[str, Any
             raise SpecError(f"must be >= {low}, got {value}", name)
     if not tolerance > 0:
         raise SpecError(f"must be > 0, got {tolerance}", "tolerance")
+    agent_spec(agent)  # an unknown agent fails here, not after the first samples
     rep = reporter or Reporter()
     env_kwargs = dict(env_kwargs or {})
     env = make(env_id, objective=objective, **env_kwargs)

@@ -92,11 +92,13 @@ class MLPEnsemble:
 
 def fit_mlp_ensemble(X: np.ndarray, Z: np.ndarray, *, members: int = 4, width: int = 64, depth: int = 2,
                      epochs: int = 200, batch_size: int = 128, lr: float = 3e-3, weight_decay: float = 1e-5,
-                     seed: int = 0) -> MLPEnsemble:
+                     seed: int = 0, min_steps: int = 2000) -> MLPEnsemble:
     """Train ``members`` networks on features ``X`` and targets ``Z`` (already standardised), all at once.
 
     AdamW with a one-cycle learning-rate schedule, mean squared error, mini-batches drawn independently for
-    every member. Runs on the CPU in the calling thread's torch thread pool (tests set one thread).
+    every member; ``epochs`` passes, but at least ``min_steps`` optimiser steps (a few hundred designs give
+    one or two mini-batches per pass: 150 passes would stop far from converged). Runs on the CPU in the
+    calling thread's torch thread pool (tests set one thread).
     """
     import torch
 
@@ -118,6 +120,7 @@ def fit_mlp_ensemble(X: np.ndarray, Z: np.ndarray, *, members: int = 4, width: i
     n = len(X)
     batch_size = min(batch_size, n)
     steps_per_epoch = max(1, n // batch_size)
+    epochs = max(epochs, -(-min_steps // steps_per_epoch))
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
     for _ in range(epochs):
