@@ -59,14 +59,18 @@ def test_yaml_style_exponent_strings_are_numbers():
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ({"targets": {"latncy_s": 1}}, "objective.targets.latncy_s: unknown metric; allowed: ['area_mm2', 'energy_pj',"),
+    ({"targets": {"latncy_s": 1}}, "objective.targets.latncy_s: unknown metric 'latncy_s'; allowed: {'area_mm2', "
+                                   "'energy_pj', 'latency_s', 'utilisation'}. Did you mean 'latency_s'?"),
     ({"targets": {"latency_s": -1}}, "objective.targets.latency_s.target: must be > 0"),
     ({"targets": {"latency_s": {"target": 1, "weight": -2}}}, "objective.targets.latency_s.weight: must be >= 0"),
     ({"targets": {"latency_s": {"target": "fast"}}}, "objective.targets.latency_s.target: must be a finite number"),
     ({"targets": {}}, "objective.targets: needs at least one metric target"),
     ({"targets": {"latency_s": 1}, "constraints": {"area_mm2": {"maximum": 3}}},
      "objective.constraints.area_mm2: must be {max: number} and/or {min: number}"),
-    ({"targets": {"latency_s": 1}, "weights": {}}, "objective.weights: unknown key"),
+    ({"targets": {"latency_s": 1}, "weights": {}}, "objective.weights: unknown key 'weights'; allowed: "
+                                                    "{'constraints', 'penalty', 'reference', 'targets', 'trade'}"),
+    ({"targets": {"latency_s": 1}, "constraint": {}}, "objective.constraint: unknown key 'constraint'; allowed: "
+     "{'constraints', 'penalty', 'reference', 'targets', 'trade'}. Did you mean 'constraints'?"),
     ([1, 2], "objective: must be a mapping"),
 ])
 def test_spec_errors_name_the_field(spec, message):

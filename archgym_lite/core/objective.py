@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym_lite.core.errors import SpecError
+from archgym_lite.core.errors import SpecError, unknown_name
 from archgym_lite.core.simulator import Metric
 
 _TINY = 1e-300
@@ -92,7 +92,8 @@ class Objective:
         allowed = sorted(known)
         unknown_keys = set(spec) - set(_SPEC_KEYS)
         if unknown_keys:
-            raise SpecError(f"unknown key; allowed: {sorted(_SPEC_KEYS)}", f"objective.{sorted(unknown_keys)[0]}")
+            key = sorted(unknown_keys)[0]
+            raise SpecError(unknown_name("key", key, sorted(_SPEC_KEYS)), f"objective.{key}")
         raw_targets = spec.get("targets") or {}
         if not isinstance(raw_targets, Mapping) or not raw_targets:
             raise SpecError("needs at least one metric target", "objective.targets")
@@ -100,7 +101,7 @@ class Objective:
         for name, t in raw_targets.items():
             path = f"objective.targets.{name}"
             if name not in known:
-                raise SpecError(f"unknown metric; allowed: {allowed}", path)
+                raise SpecError(unknown_name("metric", name, allowed), path)
             if not isinstance(t, Mapping):
                 t = {"target": t}
             if "target" not in t or set(t) - {"target", "weight"}:
@@ -118,7 +119,7 @@ class Objective:
         for name, c in raw_cons.items():
             path = f"objective.constraints.{name}"
             if name not in known:
-                raise SpecError(f"unknown metric; allowed: {allowed}", path)
+                raise SpecError(unknown_name("metric", name, allowed), path)
             if not isinstance(c, Mapping) or not c or set(c) - {"max", "min"}:
                 raise SpecError("must be {max: number} and/or {min: number}", path)
             cmax = _number(c["max"], f"{path}.max") if c.get("max") is not None else None
