@@ -82,6 +82,17 @@ def _void_ptr(typingctx, address):
     return types.voidptr(address), codegen
 
 
+@intrinsic
+def u(typingctx, i):
+    """An int64 index as uint64: numba then skips the negative-index wraparound (a compare and select per access
+    that also keeps LLVM from vectorising loops over contiguous segments). Every index into ``M`` is >= 0."""
+
+    def codegen(context, builder, signature, args):
+        return args[0]
+
+    return types.uint64(i), codegen
+
+
 @njit(cache=True, nogil=True, error_model="numpy")  # no zero-division checks (divisors are device constants)
 def run(mem):
     """Simulate the requests and transactions packed into the flat int64 memory ``M`` (:func:`.layout.pack`).
@@ -97,65 +108,65 @@ def run(mem):
     """
     M = carray(_void_ptr(mem.ctypes.data), (mem.shape[0],), np.int64)
     h = L.S_LEN
-    nreq, nt, nb = M[h + L.H_NREQ], M[h + L.H_NT], M[h + L.H_NB]
-    cap_log, cap_iv = M[h + L.H_CAPLOG], M[h + L.H_CAPIV]
-    o_T, o_C = M[h + L.H_T], M[h + L.H_C]
-    o_rarr = M[h + L.H_RARR]
-    o_rfirst = M[h + L.H_RFIRST]
-    o_rn = M[h + L.H_RN]
-    o_tbank = M[h + L.H_TBANK]
-    o_trow = M[h + L.H_TROW]
-    o_tcol = M[h + L.H_TCOL]
-    o_twr = M[h + L.H_TWR]
-    o_tpar = M[h + L.H_TPAR]
-    o_bst = M[h + L.H_BST]
-    o_orow = M[h + L.H_OROW]
-    o_cur = M[h + L.H_CUR]
-    o_keep = M[h + L.H_KEEP]
-    o_ncmd = M[h + L.H_NCMD]
-    o_blocked = M[h + L.H_BLOCKED]
-    o_dirty = M[h + L.H_DIRTY]
-    o_dstack = M[h + L.H_DSTACK]
-    o_lrdy = M[h + L.H_LRDY]
-    o_rr = M[h + L.H_RR]
-    o_rk = M[h + L.H_RK]
-    o_sa, o_sc, o_si = M[h + L.H_SA], M[h + L.H_SC], M[h + L.H_SI]
-    o_head = M[h + L.H_HEAD]
-    o_tail = M[h + L.H_TAIL]
-    o_cnt = M[h + L.H_CNT]
-    o_nhit = M[h + L.H_NHIT]
-    o_bact = M[h + L.H_BACT]
-    o_ivo = M[h + L.H_IVO]
-    o_lnext = M[h + L.H_LNEXT]
-    o_lprev = M[h + L.H_LPREV]
-    o_tflag = M[h + L.H_TFLAG]
-    o_rnext = M[h + L.H_RNEXT]
-    o_faw = M[h + L.H_FAW]
-    o_acc = M[h + L.H_ACC]
-    o_rleft = M[h + L.H_RLEFT]
-    o_rstrobe = M[h + L.H_RSTROBE]
-    o_rel = M[h + L.H_REL]
-    o_best = M[h + L.H_BEST]
-    o_data_end = M[h + L.H_DATA_END]
-    o_ctrl_resp = M[h + L.H_CTRL_RESP]
-    o_resp = M[h + L.H_RESP]
-    o_CL = M[h + L.H_CL]
-    o_bnext = M[h + L.H_BNEXT]
-    o_gnext = M[h + L.H_GNEXT]
-    o_D = M[h + L.H_D]
-    o_lg = M[h + L.H_LG]
-    o_iv = M[h + L.H_IV]
-    bpg = M[o_T + L.T_BPG]
-    burst, rd_data, wr_data = M[o_T + L.T_BURST], M[o_T + L.T_RD_DATA], M[o_T + L.T_WR_DATA]
-    t_rtp, t_ras, t_wrpre, t_faw = M[o_T + L.T_RTP], M[o_T + L.T_RAS], M[o_T + L.T_WRPRE], M[o_T + L.T_FAW]
-    t_rfc, t_rfcpb = M[o_T + L.T_RFC], M[o_T + L.T_RFCPB]
-    page, sched, buf, bufsize = M[o_C + cfg.C_PAGE], M[o_C + cfg.C_SCHED], M[o_C + cfg.C_BUF], M[o_C + cfg.C_BUFSIZE]
-    respq, refm, pdm = M[o_C + cfg.C_RESP], M[o_C + cfg.C_REF], M[o_C + cfg.C_PD]
-    arb, maxact = M[o_C + cfg.C_ARB], M[o_C + cfg.C_MAXACT]
+    nreq, nt, nb = M[u(h + L.H_NREQ)], M[u(h + L.H_NT)], M[u(h + L.H_NB)]
+    cap_log, cap_iv = M[u(h + L.H_CAPLOG)], M[u(h + L.H_CAPIV)]
+    o_T, o_C = M[u(h + L.H_T)], M[u(h + L.H_C)]
+    o_rarr = M[u(h + L.H_RARR)]
+    o_rfirst = M[u(h + L.H_RFIRST)]
+    o_rn = M[u(h + L.H_RN)]
+    o_tbank = M[u(h + L.H_TBANK)]
+    o_trow = M[u(h + L.H_TROW)]
+    o_tcol = M[u(h + L.H_TCOL)]
+    o_twr = M[u(h + L.H_TWR)]
+    o_tpar = M[u(h + L.H_TPAR)]
+    o_bst = M[u(h + L.H_BST)]
+    o_orow = M[u(h + L.H_OROW)]
+    o_cur = M[u(h + L.H_CUR)]
+    o_keep = M[u(h + L.H_KEEP)]
+    o_ncmd = M[u(h + L.H_NCMD)]
+    o_blocked = M[u(h + L.H_BLOCKED)]
+    o_dirty = M[u(h + L.H_DIRTY)]
+    o_dstack = M[u(h + L.H_DSTACK)]
+    o_grp = M[u(h + L.H_GRP)]
+    o_rr = M[u(h + L.H_RR)]
+    o_rk = M[u(h + L.H_RK)]
+    o_sa, o_sc, o_si = M[u(h + L.H_SA)], M[u(h + L.H_SC)], M[u(h + L.H_SI)]
+    o_head = M[u(h + L.H_HEAD)]
+    o_tail = M[u(h + L.H_TAIL)]
+    o_cnt = M[u(h + L.H_CNT)]
+    o_nhit = M[u(h + L.H_NHIT)]
+    o_bact = M[u(h + L.H_BACT)]
+    o_ivo = M[u(h + L.H_IVO)]
+    o_lnext = M[u(h + L.H_LNEXT)]
+    o_lprev = M[u(h + L.H_LPREV)]
+    o_tflag = M[u(h + L.H_TFLAG)]
+    o_rnext = M[u(h + L.H_RNEXT)]
+    o_faw = M[u(h + L.H_FAW)]
+    o_acc = M[u(h + L.H_ACC)]
+    o_rleft = M[u(h + L.H_RLEFT)]
+    o_rstrobe = M[u(h + L.H_RSTROBE)]
+    o_rel = M[u(h + L.H_REL)]
+    o_best = M[u(h + L.H_BEST)]
+    o_data_end = M[u(h + L.H_DATA_END)]
+    o_ctrl_resp = M[u(h + L.H_CTRL_RESP)]
+    o_resp = M[u(h + L.H_RESP)]
+    o_CL = M[u(h + L.H_CL)]
+    o_bnext = M[u(h + L.H_BNEXT)]
+    o_gnext = M[u(h + L.H_GNEXT)]
+    o_D = M[u(h + L.H_D)]
+    o_lg = M[u(h + L.H_LG)]
+    o_iv = M[u(h + L.H_IV)]
+    bpg = M[u(o_T + L.T_BPG)]
+    burst, rd_data, wr_data = M[u(o_T + L.T_BURST)], M[u(o_T + L.T_RD_DATA)], M[u(o_T + L.T_WR_DATA)]
+    t_rtp, t_ras, t_wrpre, t_faw = M[u(o_T + L.T_RTP)], M[u(o_T + L.T_RAS)], M[u(o_T + L.T_WRPRE)], M[u(o_T + L.T_FAW)]
+    t_rfc, t_rfcpb = M[u(o_T + L.T_RFC)], M[u(o_T + L.T_RFCPB)]
+    page, sched, buf, bufsize = M[u(o_C + cfg.C_PAGE)], M[u(o_C + cfg.C_SCHED)], M[u(o_C + cfg.C_BUF)], M[u(o_C + cfg.C_BUFSIZE)]
+    respq, refm, pdm = M[u(o_C + cfg.C_RESP)], M[u(o_C + cfg.C_REF)], M[u(o_C + cfg.C_PD)]
+    arb, maxact = M[u(o_C + cfg.C_ARB)], M[u(o_C + cfg.C_MAXACT)]
     per_bank = refm == 2
-    refi = M[o_T + L.T_REFIPB] if per_bank else M[o_T + L.T_REFI]
-    maxpost = M[o_C + cfg.C_MAXPOST] * (nb if per_bank else 1)
-    maxpull = M[o_C + cfg.C_MAXPULL] * (nb if per_bank else 1)
+    refi = M[u(o_T + L.T_REFIPB)] if per_bank else M[u(o_T + L.T_REFI)]
+    maxpost = M[u(o_C + cfg.C_MAXPOST)] * (nb if per_bank else 1)
+    maxpull = M[u(o_C + cfg.C_MAXPULL)] * (nb if per_bank else 1)
     allbanks = (1 << nb) - 1
     sh = 1  # bits for a payload id + 2 in the packed (time, id, bank) keys of the command choice
     while (1 << sh) < nreq + 2:
@@ -165,72 +176,71 @@ def run(mem):
 
     # --- bookkeeping ---------------------------------------------------------------------------------------
     def log(t, c, b, r):
-        M[L.S_CNT + c] += 1
+        M[u(L.S_CNT + c)] += 1
         if cap_log > 0:
-            k = M[L.S_NLOG]
+            k = M[u(L.S_NLOG)]
             if k < cap_log:
-                M[o_lg + 4 * k] = t
-                M[o_lg + 4 * k + 1] = c
-                M[o_lg + 4 * k + 2] = b
-                M[o_lg + 4 * k + 3] = r
-            M[L.S_NLOG] = k + 1
+                M[u(o_lg + 4 * k)] = t
+                M[u(o_lg + 4 * k + 1)] = c
+                M[u(o_lg + 4 * k + 2)] = b
+                M[u(o_lg + 4 * k + 3)] = r
+            M[u(L.S_NLOG)] = k + 1
 
     def add_iv(s, e):
-        k = M[L.S_NIV]
+        k = M[u(L.S_NIV)]
         if k < cap_iv:
-            M[o_iv + 2 * k] = s
-            M[o_iv + 2 * k + 1] = e
-        M[L.S_NIV] = k + 1
+            M[u(o_iv + 2 * k)] = s
+            M[u(o_iv + 2 * k + 1)] = e
+        M[u(L.S_NIV)] = k + 1
         return k
 
     def close_iv(b, t):
-        if M[o_ivo + b] < cap_iv:
-            M[o_iv + 2 * M[o_ivo + b] + 1] = t
+        if M[u(o_ivo + b)] < cap_iv:
+            M[u(o_iv + 2 * M[u(o_ivo + b)] + 1)] = t
 
     def ready(c, b):
         """Earliest issue time of command c (bank b, -1 for rank commands) by the timing rules."""
-        t = max(M[L.S_CMDBUS], M[o_rnext + c])
+        t = max(M[u(L.S_CMDBUS)], M[u(o_rnext + c)])
         if b >= 0:
-            t = max(t, M[o_bnext + b * NCMD + c], M[o_gnext + (b // bpg) * NCMD + c])
+            t = max(t, M[u(o_bnext + b * NCMD + c)], M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
         if c == ACT:
-            t = max(t, M[o_faw + M[L.S_FAWI]] + t_faw)
+            t = max(t, M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)
         return t
 
     def local_ready(b):
         """Cache the bank / bank-group part of bank b's next command time, packed for the command choice:
         ``SA = ((lrdy + len) << sh + id) << 5 | b`` (id = payload id + 1), ``SI = id << 5 | b``, ``SC`` = command
         (``IDLE_CMD`` when none)."""
-        c = M[o_ncmd + b]
+        c = M[u(o_ncmd + b)]
         if c != L.NOP:
-            lr = max(M[o_bnext + b * NCMD + c], M[o_gnext + (b // bpg) * NCMD + c])
-            M[o_lrdy + b] = lr
-            ident = ((M[o_tpar + M[o_cur + b]] + 1) << 5) | b
-            M[o_si + b] = ident
-            M[o_sa + b] = ((lr + M[o_CL + c]) << sh5) + ident
-            M[o_sc + b] = c
+            lr = max(M[u(o_bnext + b * NCMD + c)], M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
+            ident = ((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b
+            M[u(o_si + b)] = ident
+            M[u(o_sa + b)] = ((lr + M[u(o_CL + c)]) << sh5) + ident
+            M[u(o_sc + b)] = c
         else:
-            M[o_sc + b] = IDLE_CMD
-            M[o_sa + b] = L.BIG
+            M[u(o_sc + b)] = IDLE_CMD
+            M[u(o_sa + b)] = L.BIG
 
     def apply_rules(c, b, t):
         r = o_D + (2 * NCMD + c) * NCMD  # rank rules of c
         for x in range(NCMD):
-            M[o_rnext + x] = max(M[o_rnext + x], t + M[r + x])
+            M[u(o_rnext + x)] = max(M[u(o_rnext + x)], t + M[u(r + x)])
         if b >= 0:
             r = o_D + c * NCMD  # bank rules
             q = o_bnext + b * NCMD
             for x in range(NCMD):
-                M[q + x] = max(M[q + x], t + M[r + x])
+                M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
             r = o_D + (NCMD + c) * NCMD  # bank-group rules
-            q = o_gnext + (b // bpg) * NCMD
+            q = o_gnext + M[u(o_grp + b)] * NCMD
             for x in range(NCMD):
-                M[q + x] = max(M[q + x], t + M[r + x])
-        M[L.S_CMDBUS] = t + M[o_CL + c]
+                M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
+        M[u(L.S_CMDBUS)] = t + M[u(o_CL + c)]
         if c == ACT:
-            M[o_faw + M[L.S_FAWI]] = t
-            M[L.S_FAWI] = (M[L.S_FAWI] + 1) & 3
+            M[u(o_faw + M[u(L.S_FAWI)])] = t
+            M[u(L.S_FAWI)] = (M[u(L.S_FAWI)] + 1) & 3
         if b >= 0:  # the bank's group mates see new bank-group constraints
-            g = b // bpg
+            g = M[u(o_grp + b)]
             for k in range(g * bpg, (g + 1) * bpg):
                 local_ready(k)
 
@@ -238,81 +248,81 @@ def run(mem):
     def next_request(b):
         """Scheduler::getNextRequest: Fifo the oldest; FrFcfs the oldest row hit; FrFcfsGrp the oldest row hit
         in the last column command's direction without an older hit to the same address."""
-        j = M[o_head + b]
-        if sched == 0 or M[o_nhit + b] == 0:
+        j = M[u(o_head + b)]
+        if sched == 0 or M[u(o_nhit + b)] == 0:
             return j
-        r = M[o_orow + b]
+        r = M[u(o_orow + b)]
         first = -1
         while j >= 0:
-            if M[o_trow + j] == r:
+            if M[u(o_trow + j)] == r:
                 if sched == 1:
                     return j
                 if first < 0:
                     first = j
-                if M[o_twr + j] == M[L.S_LASTDIR]:
+                if M[u(o_twr + j)] == M[u(L.S_LASTDIR)]:
                     k = first
                     hazard = False
                     while k != j:
-                        if M[o_trow + k] == r and M[o_tcol + k] == M[o_tcol + j]:
+                        if M[u(o_trow + k)] == r and M[u(o_tcol + k)] == M[u(o_tcol + j)]:
                             hazard = True
                             break
-                        k = M[o_lnext + k]
+                        k = M[u(o_lnext + k)]
                     if not hazard:
                         return j
-            j = M[o_lnext + j]
+            j = M[u(o_lnext + j)]
         return first
 
     def further_row_hit(b):
         if sched == 0:
-            j = M[o_head + b]
-            return j >= 0 and M[o_lnext + j] >= 0 and M[o_trow + M[o_lnext + j]] == M[o_orow + b]
-        return M[o_nhit + b] >= 2
+            j = M[u(o_head + b)]
+            return j >= 0 and M[u(o_lnext + j)] >= 0 and M[u(o_trow + M[u(o_lnext + j)])] == M[u(o_orow + b)]
+        return M[u(o_nhit + b)] >= 2
 
     def count_hits(b):
         n = 0
-        j = M[o_head + b]
+        j = M[u(o_head + b)]
         while j >= 0:
-            if M[o_trow + j] == M[o_orow + b]:
+            if M[u(o_trow + j)] == M[u(o_orow + b)]:
                 n += 1
-            j = M[o_lnext + j]
-        M[o_nhit + b] = n
+            j = M[u(o_lnext + j)]
+        M[u(o_nhit + b)] = n
 
     def evaluate(b):
-        M[L.S_EVAL] += 1
-        M[o_ncmd + b] = L.NOP
-        if M[L.S_SLEEP] == 0 and M[o_blocked + b] == 0:
+        M[u(L.S_EVAL)] += 1
+        M[u(o_ncmd + b)] = L.NOP
+        if M[u(L.S_SLEEP)] == 0 and M[u(o_blocked + b)] == 0:
             p = next_request(b)
             if p >= 0:
-                if M[o_cur + b] < 0:
-                    M[L.S_NBUSY] += 1
-                if M[o_keep + b] == 0 or M[o_trow + p] == M[o_orow + b]:
-                    M[o_cur + b] = p
-                j = M[o_cur + b]
-                if M[o_bst + b] == 0:
-                    M[o_ncmd + b] = ACT
-                elif M[o_trow + j] != M[o_orow + b]:
-                    M[o_ncmd + b] = PRE
+                if M[u(o_cur + b)] < 0:
+                    M[u(L.S_NBUSY)] += 1
+                if M[u(o_keep + b)] == 0 or M[u(o_trow + p)] == M[u(o_orow + b)]:
+                    M[u(o_cur + b)] = p
+                j = M[u(o_cur + b)]
+                if M[u(o_bst + b)] == 0:
+                    M[u(o_ncmd + b)] = ACT
+                elif M[u(o_trow + j)] != M[u(o_orow + b)]:
+                    M[u(o_ncmd + b)] = PRE
                 else:
                     ap = page == 2
                     if page == 1:  # OpenAdaptive
-                        ap = M[o_cnt + b] >= 2 and not further_row_hit(b)
+                        ap = M[u(o_cnt + b)] >= 2 and not further_row_hit(b)
                     elif page == 3:  # ClosedAdaptive
                         ap = not further_row_hit(b)
-                    M[o_ncmd + b] = (WRA if ap else WR) if M[o_twr + j] else (RDA if ap else RD)
+                    M[u(o_ncmd + b)] = (WRA if ap else WR) if M[u(o_twr + j)] else (RDA if ap else RD)
         local_ready(b)
 
     def reevaluate():
-        for k in range(M[L.S_NDIRTY]):
-            b = M[o_dstack + k]
-            M[o_dirty + b] = 0
+        for k in range(M[u(L.S_NDIRTY)]):
+            b = M[u(o_dstack + k)]
+            M[u(o_dirty + b)] = 0
             evaluate(b)
-        M[L.S_NDIRTY] = 0
+        M[u(L.S_NDIRTY)] = 0
 
     def mark(b):
-        if M[o_dirty + b] == 0:
-            M[o_dirty + b] = 1
-            M[o_dstack + M[L.S_NDIRTY]] = b
-            M[L.S_NDIRTY] += 1
+        if M[u(o_dirty + b)] == 0:
+            M[u(o_dirty + b)] = 1
+            M[u(o_dstack + M[u(L.S_NDIRTY)])] = b
+            M[u(L.S_NDIRTY)] += 1
 
     def mark_all():
         for b in range(nb):
@@ -320,350 +330,350 @@ def run(mem):
 
     # --- power-down manager (PowerDownManagerStaggered) -------------------------------------------------------------
     def pd_entry():
-        M[L.S_PIDLE] = 1
-        if M[L.S_PSTATE] == L.PD_IDLE:
-            M[L.S_PENTRY] = 1
+        M[u(L.S_PIDLE)] = 1
+        if M[u(L.S_PSTATE)] == L.PD_IDLE:
+            M[u(L.S_PENTRY)] = 1
 
     def pd_exit():
-        M[L.S_PIDLE] = 0
-        M[L.S_PSREF] = 0
-        M[L.S_PENTRY] = 0
-        if M[L.S_PSTATE] != L.PD_IDLE:
-            M[L.S_PEXIT] = 1
+        M[u(L.S_PIDLE)] = 0
+        M[u(L.S_PSREF)] = 0
+        M[u(L.S_PENTRY)] = 0
+        if M[u(L.S_PSTATE)] != L.PD_IDLE:
+            M[u(L.S_PEXIT)] = 1
 
     def pd_evaluate():
         c = L.NOP
-        if M[L.S_PEXIT] != 0:
-            st = M[L.S_PSTATE]
+        if M[u(L.S_PEXIT)] != 0:
+            st = M[u(L.S_PSTATE)]
             c = PDXA if st == L.PD_ACT else (PDXP if st == L.PD_PRE else (SREFEX if st == L.PD_SREF else REF))
-        elif M[L.S_PENTRY] != 0:
-            c = PDEA if M[L.S_NACT] > 0 else PDEP
-        elif M[L.S_PSREF] != 0:
+        elif M[u(L.S_PENTRY)] != 0:
+            c = PDEA if M[u(L.S_NACT)] > 0 else PDEP
+        elif M[u(L.S_PSREF)] != 0:
             c = SREFEN
-        if c != M[L.S_PCMD]:
-            M[L.S_PCMD] = c
-            M[L.S_DIRTY] = 1
+        if c != M[u(L.S_PCMD)]:
+            M[u(L.S_PCMD)] = c
+            M[u(L.S_DIRTY)] = 1
 
     def pd_update(c, t):
         if c == PDEA or c == PDEP or c == SREFEN:
-            M[L.S_PSTATE] = L.PD_ACT if c == PDEA else (L.PD_PRE if c == PDEP else L.PD_SREF)
-            M[L.S_PENTRY] = 0
-            M[L.S_PSTART] = t
+            M[u(L.S_PSTATE)] = L.PD_ACT if c == PDEA else (L.PD_PRE if c == PDEP else L.PD_SREF)
+            M[u(L.S_PENTRY)] = 0
+            M[u(L.S_PSTART)] = t
             if c == SREFEN:
-                M[L.S_PSREF] = 0
-                M[L.S_NSREF] += 1
+                M[u(L.S_PSREF)] = 0
+                M[u(L.S_NSREF)] += 1
         elif c == PDXA or c == PDXP:
-            M[L.S_PSTATE] = L.PD_IDLE
-            M[L.S_PEXIT] = 0
-            M[L.S_TPD_ACT if c == PDXA else L.S_TPD_PRE] += t - M[L.S_PSTART]
-            if c == PDXP and M[L.S_PIDLE] != 0:
-                M[L.S_PSREF] = 1
+            M[u(L.S_PSTATE)] = L.PD_IDLE
+            M[u(L.S_PEXIT)] = 0
+            M[u(L.S_TPD_ACT if c == PDXA else L.S_TPD_PRE)] += t - M[u(L.S_PSTART)]
+            if c == PDXP and M[u(L.S_PIDLE)] != 0:
+                M[u(L.S_PSREF)] = 1
         elif c == SREFEX:
-            M[L.S_PSTATE] = L.PD_EXTRA
-            M[L.S_TSREF] += t - M[L.S_PSTART]
+            M[u(L.S_PSTATE)] = L.PD_EXTRA
+            M[u(L.S_TSREF)] += t - M[u(L.S_PSTART)]
         elif c == REF:
-            if M[L.S_PSTATE] == L.PD_EXTRA:
-                M[L.S_PSTATE] = L.PD_IDLE
-                M[L.S_PEXIT] = 0
-            elif M[L.S_PIDLE] != 0:
-                M[L.S_PENTRY] = 1
-        elif c == REFPB and M[L.S_PIDLE] != 0:
-            M[L.S_PENTRY] = 1
+            if M[u(L.S_PSTATE)] == L.PD_EXTRA:
+                M[u(L.S_PSTATE)] = L.PD_IDLE
+                M[u(L.S_PEXIT)] = 0
+            elif M[u(L.S_PIDLE)] != 0:
+                M[u(L.S_PENTRY)] = 1
+        elif c == REFPB and M[u(L.S_PIDLE)] != 0:
+            M[u(L.S_PENTRY)] = 1
 
     # --- refresh manager (RefreshManagerAllBank / RefreshManagerPerBank) ------------------------------------------
     def first_idle_remaining():
         """Lowest remaining bank whose machine is idle, or -1."""
         for b in range(nb):
-            if (M[L.S_RREM] >> b) & 1 and M[o_cur + b] < 0:
+            if (M[u(L.S_RREM)] >> b) & 1 and M[u(o_cur + b)] < 0:
                 return b
         return -1
 
     def first_remaining():
         for b in range(nb):
-            if (M[L.S_RREM] >> b) & 1:
+            if (M[u(L.S_RREM)] >> b) & 1:
                 return b
         return 0
 
     def ref_evaluate(now):
         c = L.NOP
-        bank = M[L.S_RBANK]
-        if now >= M[L.S_RTRIG]:
+        bank = M[u(L.S_RBANK)]
+        if now >= M[u(L.S_RTRIG)]:
             if pdm != 0:  # triggerInterruption
-                M[L.S_PENTRY] = 0
-                if M[L.S_PSTATE] != L.PD_IDLE:
-                    M[L.S_PEXIT] = 1
-            if M[L.S_RSLEEP] == 0:
-                if now >= M[L.S_RTRIG] + refi:
-                    M[L.S_RTRIG] += refi
-                    M[L.S_RSTATE] = 0
+                M[u(L.S_PENTRY)] = 0
+                if M[u(L.S_PSTATE)] != L.PD_IDLE:
+                    M[u(L.S_PEXIT)] = 1
+            if M[u(L.S_RSLEEP)] == 0:
+                if now >= M[u(L.S_RTRIG)] + refi:
+                    M[u(L.S_RTRIG)] += refi
+                    M[u(L.S_RSTATE)] = 0
                 if not per_bank:
-                    if M[L.S_RSTATE] == 0:
+                    if M[u(L.S_RSTATE)] == 0:
                         do = True
-                        if M[L.S_RFLEX] == maxpost:  # forced: block every bank machine
+                        if M[u(L.S_RFLEX)] == maxpost:  # forced: block every bank machine
                             for b in range(nb):
-                                if M[o_blocked + b] == 0:
-                                    M[o_blocked + b] = 1
-                                    M[o_ncmd + b] = L.NOP
+                                if M[u(o_blocked + b)] == 0:
+                                    M[u(o_blocked + b)] = 1
+                                    M[u(o_ncmd + b)] = L.NOP
                                     local_ready(b)
-                                    M[L.S_DIRTY] = 1
-                        elif M[L.S_NBUSY] > 0:
+                                    M[u(L.S_DIRTY)] = 1
+                        elif M[u(L.S_NBUSY)] > 0:
                             do = False
-                            M[L.S_RFLEX] += 1
-                            M[L.S_RTRIG] += refi
+                            M[u(L.S_RFLEX)] += 1
+                            M[u(L.S_RTRIG)] += refi
                         if do:
-                            c = PREA if M[L.S_NACT] > 0 else REF
-                    elif M[L.S_NBUSY] > 0:
-                        M[L.S_RSTATE] = 0
-                        M[L.S_RTRIG] += refi
+                            c = PREA if M[u(L.S_NACT)] > 0 else REF
+                    elif M[u(L.S_NBUSY)] > 0:
+                        M[u(L.S_RSTATE)] = 0
+                        M[u(L.S_RTRIG)] += refi
                     else:
                         c = REF
-                elif M[L.S_RSTATE] == 0:
-                    forced = M[L.S_RFLEX] == maxpost
+                elif M[u(L.S_RSTATE)] == 0:
+                    forced = M[u(L.S_RFLEX)] == maxpost
                     found = -1
-                    if M[L.S_RSKIP] == 0:
+                    if M[u(L.S_RSKIP)] == 0:
                         bank = first_remaining()
                         found = first_idle_remaining()
                         if found >= 0:
                             bank = found
                     if found < 0 and not forced:
-                        M[L.S_RFLEX] += 1
-                        M[L.S_RTRIG] += refi
+                        M[u(L.S_RFLEX)] += 1
+                        M[u(L.S_RTRIG)] += refi
                     else:
-                        if M[o_bst + bank] != 0:
+                        if M[u(o_bst + bank)] != 0:
                             c = PRE
                         else:
                             c = REFPB
-                            if forced and M[o_blocked + bank] == 0:
-                                M[o_blocked + bank] = 1
-                                M[o_ncmd + bank] = L.NOP
+                            if forced and M[u(o_blocked + bank)] == 0:
+                                M[u(o_blocked + bank)] = 1
+                                M[u(o_ncmd + bank)] = L.NOP
                                 local_ready(bank)
-                                M[L.S_RSKIP] = 1
-                                M[L.S_DIRTY] = 1
+                                M[u(L.S_RSKIP)] = 1
+                                M[u(L.S_DIRTY)] = 1
                 else:
                     found = first_idle_remaining()
                     if found < 0:
-                        M[L.S_RSTATE] = 0
-                        M[L.S_RTRIG] += refi
+                        M[u(L.S_RSTATE)] = 0
+                        M[u(L.S_RTRIG)] += refi
                     else:
                         bank = found
-                        c = PRE if M[o_bst + bank] != 0 else REFPB
-        if c != M[L.S_RCMD] or bank != M[L.S_RBANK]:
-            M[L.S_RCMD] = c
-            M[L.S_RBANK] = bank
-            M[L.S_DIRTY] = 1
+                        c = PRE if M[u(o_bst + bank)] != 0 else REFPB
+        if c != M[u(L.S_RCMD)] or bank != M[u(L.S_RBANK)]:
+            M[u(L.S_RCMD)] = c
+            M[u(L.S_RBANK)] = bank
+            M[u(L.S_DIRTY)] = 1
 
     def ref_update(c, t):
         if c == PDEA or c == PDEP:
-            M[L.S_RSLEEP] = 1
+            M[u(L.S_RSLEEP)] = 1
         elif c == SREFEN:
-            M[L.S_RSLEEP] = 1
-            M[L.S_RTRIG] = L.BIG
+            M[u(L.S_RSLEEP)] = 1
+            M[u(L.S_RTRIG)] = L.BIG
         elif c == PDXA or c == PDXP:
-            M[L.S_RSLEEP] = 0
-        elif c == REF and (per_bank or M[L.S_RSLEEP] != 0):  # the extra refresh after self-refresh exit
-            M[L.S_RSTATE] = 0
-            M[L.S_RTRIG] = t + refi
-            M[L.S_RSLEEP] = 0
-            M[L.S_RREM] = allbanks
-            M[L.S_RBANK] = 0
-            M[L.S_RSKIP] = 0
+            M[u(L.S_RSLEEP)] = 0
+        elif c == REF and (per_bank or M[u(L.S_RSLEEP)] != 0):  # the extra refresh after self-refresh exit
+            M[u(L.S_RSTATE)] = 0
+            M[u(L.S_RTRIG)] = t + refi
+            M[u(L.S_RSLEEP)] = 0
+            M[u(L.S_RREM)] = allbanks
+            M[u(L.S_RBANK)] = 0
+            M[u(L.S_RSKIP)] = 0
         elif (c == REF and not per_bank) or (c == REFPB and per_bank):
             if c == REFPB:
-                M[L.S_RSKIP] = 0
-                M[L.S_RREM] &= ~(1 << M[L.S_RBANK])
-                if M[L.S_RREM] == 0:
-                    M[L.S_RREM] = allbanks
-                M[L.S_RBANK] = first_remaining()
-            if M[L.S_RSTATE] == 1:
-                M[L.S_RFLEX] -= 1
+                M[u(L.S_RSKIP)] = 0
+                M[u(L.S_RREM)] &= ~(1 << M[u(L.S_RBANK)])
+                if M[u(L.S_RREM)] == 0:
+                    M[u(L.S_RREM)] = allbanks
+                M[u(L.S_RBANK)] = first_remaining()
+            if M[u(L.S_RSTATE)] == 1:
+                M[u(L.S_RFLEX)] -= 1
             else:
-                M[L.S_RSTATE] = 1
-            if M[L.S_RFLEX] == -maxpull:
-                M[L.S_RSTATE] = 0
-                M[L.S_RTRIG] += refi
+                M[u(L.S_RSTATE)] = 1
+            if M[u(L.S_RFLEX)] == -maxpull:
+                M[u(L.S_RSTATE)] = 0
+                M[u(L.S_RTRIG)] += refi
 
     # --- front end and responses -------------------------------------------------------------------------------
     def release(t):
-        M[o_rel + M[L.S_REL_T]] = t
-        M[L.S_REL_T] += 1
+        M[u(o_rel + M[u(L.S_REL_T)])] = t
+        M[u(L.S_REL_T)] += 1
 
     def deliver(r):
         """Controller response of request r is known: pass it through the arbiter to the initiator."""
         if arb == 0:
-            M[o_resp + r] = M[o_ctrl_resp + r]
+            M[u(o_resp + r)] = M[u(o_ctrl_resp + r)]
         elif arb == 1:
-            t = max(M[o_ctrl_resp + r], M[L.S_LAST_INIT] + 2)
-            M[o_resp + r] = t
-            M[L.S_LAST_INIT] = t
+            t = max(M[u(o_ctrl_resp + r)], M[u(L.S_LAST_INIT)] + 2)
+            M[u(o_resp + r)] = t
+            M[u(L.S_LAST_INIT)] = t
             release(t + 1)
         else:
-            while M[L.S_AR_PTR] < nreq and M[o_ctrl_resp + M[L.S_AR_PTR]] >= 0:
-                q = M[L.S_AR_PTR]
-                t = max(M[o_ctrl_resp + q], M[L.S_LAST_INIT] + 2)
-                M[o_resp + q] = t
-                M[L.S_LAST_INIT] = t
+            while M[u(L.S_AR_PTR)] < nreq and M[u(o_ctrl_resp + M[u(L.S_AR_PTR)])] >= 0:
+                q = M[u(L.S_AR_PTR)]
+                t = max(M[u(o_ctrl_resp + q)], M[u(L.S_LAST_INIT)] + 2)
+                M[u(o_resp + q)] = t
+                M[u(L.S_LAST_INIT)] = t
                 release(t + 1)
-                M[L.S_AR_PTR] = q + 1
+                M[u(L.S_AR_PTR)] = q + 1
 
     def respond(j, strobe):
-        r = M[o_tpar + j]
-        M[o_rleft + r] -= 1
+        r = M[u(o_tpar + j)]
+        M[u(o_rleft + r)] -= 1
         gap = 1 if arb == 0 else 0  # Simple: the initiator's END_RESP comes one clock later
         if respq == 0:
-            pop = max(strobe, M[L.S_RQ_FREE])
-            if M[o_rleft + r] == 0:
-                M[o_ctrl_resp + r] = pop
-                M[L.S_RQ_FREE] = pop + gap
+            pop = max(strobe, M[u(L.S_RQ_FREE)])
+            if M[u(o_rleft + r)] == 0:
+                M[u(o_ctrl_resp + r)] = pop
+                M[u(L.S_RQ_FREE)] = pop + gap
                 deliver(r)
             else:
-                M[L.S_RQ_FREE] = pop
+                M[u(L.S_RQ_FREE)] = pop
         else:
-            M[o_rstrobe + r] = max(M[o_rstrobe + r], strobe)
-            while M[L.S_RO_PTR] < nreq and M[o_rleft + M[L.S_RO_PTR]] == 0:
-                q = M[L.S_RO_PTR]
-                pop = max(M[o_rstrobe + q], M[L.S_RQ_FREE])
-                M[o_ctrl_resp + q] = pop
-                M[L.S_RQ_FREE] = pop + gap
+            M[u(o_rstrobe + r)] = max(M[u(o_rstrobe + r)], strobe)
+            while M[u(L.S_RO_PTR)] < nreq and M[u(o_rleft + M[u(L.S_RO_PTR)])] == 0:
+                q = M[u(L.S_RO_PTR)]
+                pop = max(M[u(o_rstrobe + q)], M[u(L.S_RQ_FREE)])
+                M[u(o_ctrl_resp + q)] = pop
+                M[u(L.S_RQ_FREE)] = pop + gap
                 deliver(q)
-                M[L.S_RO_PTR] = q + 1
+                M[u(L.S_RO_PTR)] = q + 1
 
     def set_fe_t(r):
         """Time request r reaches the controller (transToAcquire.arrival), if it is known."""
         if r >= nreq:
-            M[L.S_FE_T] = L.BIG
+            M[u(L.S_FE_T)] = L.BIG
         elif arb == 0:
-            M[L.S_FE_T] = max(M[o_rarr + r], M[L.S_ENDREQ]) + 1
-        elif M[o_acc + r] >= 0:
-            M[L.S_FE_T] = max(M[o_acc + r] + 1, M[L.S_ENDREQ] + 2)
+            M[u(L.S_FE_T)] = max(M[u(o_rarr + r)], M[u(L.S_ENDREQ)]) + 1
+        elif M[u(o_acc + r)] >= 0:
+            M[u(L.S_FE_T)] = max(M[u(o_acc + r)] + 1, M[u(L.S_ENDREQ)] + 2)
         else:
-            M[L.S_FE_T] = L.BIG
+            M[u(L.S_FE_T)] = L.BIG
 
     def has_space(r):
-        n = M[o_rn + r]
+        n = M[u(o_rn + r)]
         if buf == 0:
-            lb = M[L.S_LASTBANK]  # DRAMSys checks the bank of the last stored request
-            return M[o_cnt + lb] + n <= bufsize or M[o_cnt + lb] == 0
+            lb = M[u(L.S_LASTBANK)]  # DRAMSys checks the bank of the last stored request
+            return M[u(o_cnt + lb)] + n <= bufsize or M[u(o_cnt + lb)] == 0
         if buf == 1:
-            return ((M[L.S_OCC_R] + n <= bufsize or M[L.S_OCC_R] == 0)
-                    and (M[L.S_OCC_W] + n <= bufsize or M[L.S_OCC_W] == 0))
-        return M[L.S_OCC_ALL] + n <= bufsize or M[L.S_OCC_ALL] == 0
+            return ((M[u(L.S_OCC_R)] + n <= bufsize or M[u(L.S_OCC_R)] == 0)
+                    and (M[u(L.S_OCC_W)] + n <= bufsize or M[u(L.S_OCC_W)] == 0))
+        return M[u(L.S_OCC_ALL)] + n <= bufsize or M[u(L.S_OCC_ALL)] == 0
 
     def admit(t, delay):
         """Controller::manageRequests: store the waiting request if the scheduler has room."""
-        r = M[L.S_FE_R]
-        if r >= nreq or M[L.S_FE_T] > t or not has_space(r):
+        r = M[u(L.S_FE_R)]
+        if r >= nreq or M[u(L.S_FE_T)] > t or not has_space(r):
             return
-        if M[L.S_PAYLOADS] == 0 and pdm != 0:
+        if M[u(L.S_PAYLOADS)] == 0 and pdm != 0:
             pd_exit()
-        for j in range(M[o_rfirst + r], M[o_rfirst + r] + M[o_rn + r]):
-            b = M[o_tbank + j]
-            if M[o_tail + b] >= 0:
-                M[o_lnext + M[o_tail + b]] = j
-                M[o_lprev + j] = M[o_tail + b]
+        for j in range(M[u(o_rfirst + r)], M[u(o_rfirst + r)] + M[u(o_rn + r)]):
+            b = M[u(o_tbank + j)]
+            if M[u(o_tail + b)] >= 0:
+                M[u(o_lnext + M[u(o_tail + b)])] = j
+                M[u(o_lprev + j)] = M[u(o_tail + b)]
             else:
-                M[o_head + b] = j
-            M[o_tail + b] = j
-            M[o_cnt + b] += 1
-            if M[o_bst + b] != 0 and M[o_trow + j] == M[o_orow + b]:
-                M[o_nhit + b] += 1
-            M[L.S_OCC_W if M[o_twr + j] else L.S_OCC_R] += 1
-            M[L.S_OCC_ALL] += 1
-            M[L.S_LASTBANK] = b
+                M[u(o_head + b)] = j
+            M[u(o_tail + b)] = j
+            M[u(o_cnt + b)] += 1
+            if M[u(o_bst + b)] != 0 and M[u(o_trow + j)] == M[u(o_orow + b)]:
+                M[u(o_nhit + b)] += 1
+            M[u(L.S_OCC_W if M[u(o_twr + j)] else L.S_OCC_R)] += 1
+            M[u(L.S_OCC_ALL)] += 1
+            M[u(L.S_LASTBANK)] = b
             mark(b)
-        M[L.S_PAYLOADS] += M[o_rn + r]
-        M[L.S_ENDREQ] = t + delay
-        M[L.S_FE_R] = r + 1
+        M[u(L.S_PAYLOADS)] += M[u(o_rn + r)]
+        M[u(L.S_ENDREQ)] = t + delay
+        M[u(L.S_FE_R)] = r + 1
         set_fe_t(r + 1)
 
     def arbiter(now):
-        while M[L.S_REL_H] < M[L.S_REL_T] and M[o_rel + M[L.S_REL_H]] <= now:
-            M[L.S_ACTIVE] -= 1
-            M[L.S_REL_H] += 1
-        while M[L.S_ARB_R] < nreq and M[L.S_ACTIVE] < maxact and max(M[o_rarr + M[L.S_ARB_R]], M[L.S_ARB_T]) <= now:
-            r = M[L.S_ARB_R]
-            M[o_acc + r] = now
-            M[L.S_ARB_T] = now
-            M[L.S_ACTIVE] += 1
-            M[L.S_ARB_R] = r + 1
-            if r == M[L.S_FE_R]:
+        while M[u(L.S_REL_H)] < M[u(L.S_REL_T)] and M[u(o_rel + M[u(L.S_REL_H)])] <= now:
+            M[u(L.S_ACTIVE)] -= 1
+            M[u(L.S_REL_H)] += 1
+        while M[u(L.S_ARB_R)] < nreq and M[u(L.S_ACTIVE)] < maxact and max(M[u(o_rarr + M[u(L.S_ARB_R)])], M[u(L.S_ARB_T)]) <= now:
+            r = M[u(L.S_ARB_R)]
+            M[u(o_acc + r)] = now
+            M[u(L.S_ARB_T)] = now
+            M[u(L.S_ACTIVE)] += 1
+            M[u(L.S_ARB_R)] = r + 1
+            if r == M[u(L.S_FE_R)]:
                 set_fe_t(r)
 
     def front_next(now):
-        t = M[L.S_FE_T] if (M[L.S_FE_T] > now and has_space(M[L.S_FE_R])) else L.BIG
-        if arb != 0 and M[L.S_ARB_R] < nreq:
-            if M[L.S_ACTIVE] < maxact:
-                s = max(M[o_rarr + M[L.S_ARB_R]], M[L.S_ARB_T])
+        t = M[u(L.S_FE_T)] if (M[u(L.S_FE_T)] > now and has_space(M[u(L.S_FE_R)])) else L.BIG
+        if arb != 0 and M[u(L.S_ARB_R)] < nreq:
+            if M[u(L.S_ACTIVE)] < maxact:
+                s = max(M[u(o_rarr + M[u(L.S_ARB_R)])], M[u(L.S_ARB_T)])
                 if s > now:
                     t = min(t, s)
-            elif M[L.S_REL_H] < M[L.S_REL_T]:
-                t = min(t, M[o_rel + M[L.S_REL_H]])
-        if M[L.S_RTRIG] > now:
-            t = min(t, M[L.S_RTRIG])
+            elif M[u(L.S_REL_H)] < M[u(L.S_REL_T)]:
+                t = min(t, M[u(o_rel + M[u(L.S_REL_H)])])
+        if M[u(L.S_RTRIG)] > now:
+            t = min(t, M[u(L.S_RTRIG)])
         return t
 
     # --- command issue -----------------------------------------------------------------------------------------
     def issue(c, b, t):
-        j = M[o_cur + b] if b >= 0 else -1
-        own = b >= 0 and not (c == REFPB or (c == PRE and M[o_best + 0] == -2))  # a bank machine's own command
-        log(t, c, b, M[o_orow + b] if (b >= 0 and c != ACT) else (M[o_trow + j] if own else -1))
+        j = M[u(o_cur + b)] if b >= 0 else -1
+        own = b >= 0 and not (c == REFPB or (c == PRE and M[u(o_best + 0)] == -2))  # a bank machine's own command
+        log(t, c, b, M[u(o_orow + b)] if (b >= 0 and c != ACT) else (M[u(o_trow + j)] if own else -1))
         apply_rules(c, b, t)
         if c == ACT:
-            M[o_bst + b] = 1
-            M[o_orow + b] = M[o_trow + j]
-            M[o_keep + b] = 1
+            M[u(o_bst + b)] = 1
+            M[u(o_orow + b)] = M[u(o_trow + j)]
+            M[u(o_keep + b)] = 1
             count_hits(b)
-            M[o_bact + b] = t
-            M[o_ivo + b] = add_iv(t, L.BIG)
-            M[o_tflag + j] |= 2
-            M[L.S_NACT] += 1
+            M[u(o_bact + b)] = t
+            M[u(o_ivo + b)] = add_iv(t, L.BIG)
+            M[u(o_tflag + j)] |= 2
+            M[u(L.S_NACT)] += 1
             mark(b)
         elif c == PRE:
-            M[o_bst + b] = 0
-            M[o_keep + b] = 0
-            M[o_nhit + b] = 0
+            M[u(o_bst + b)] = 0
+            M[u(o_keep + b)] = 0
+            M[u(o_nhit + b)] = 0
             close_iv(b, t)
-            M[L.S_NACT] -= 1
+            M[u(L.S_NACT)] -= 1
             if own:
-                M[o_tflag + j] |= 1
+                M[u(o_tflag + j)] |= 1
             mark(b)
         elif c == PREA:
             for k in range(nb):
-                if M[o_bst + k] != 0:
-                    M[o_bst + k] = 0
+                if M[u(o_bst + k)] != 0:
+                    M[u(o_bst + k)] = 0
                     close_iv(k, t)
-                M[o_keep + k] = 0
-                M[o_nhit + k] = 0
-            M[L.S_NACT] = 0
+                M[u(o_keep + k)] = 0
+                M[u(o_nhit + k)] = 0
+            M[u(L.S_NACT)] = 0
             mark_all()
         elif c == RD or c == WR or c == RDA or c == WRA:
-            w = M[o_twr + j]
-            f = M[o_tflag + j]
-            M[L.S_HITS if f == 0 else (L.S_CONFL if f & 1 else L.S_MISSES)] += 1
-            M[o_nhit + b] -= 1
+            w = M[u(o_twr + j)]
+            f = M[u(o_tflag + j)]
+            M[u(L.S_HITS if f == 0 else (L.S_CONFL if f & 1 else L.S_MISSES))] += 1
+            M[u(o_nhit + b)] -= 1
             if c == RDA or c == WRA:
-                M[o_nhit + b] = 0
-                M[o_bst + b] = 0
-                M[L.S_NACT] -= 1
-                close_iv(b, max(t + (t_wrpre if w else t_rtp), M[o_bact + b] + t_ras))
-            M[o_cur + b] = -1
-            M[o_keep + b] = 0
-            M[L.S_NBUSY] -= 1
-            if M[o_lprev + j] >= 0:
-                M[o_lnext + M[o_lprev + j]] = M[o_lnext + j]
+                M[u(o_nhit + b)] = 0
+                M[u(o_bst + b)] = 0
+                M[u(L.S_NACT)] -= 1
+                close_iv(b, max(t + (t_wrpre if w else t_rtp), M[u(o_bact + b)] + t_ras))
+            M[u(o_cur + b)] = -1
+            M[u(o_keep + b)] = 0
+            M[u(L.S_NBUSY)] -= 1
+            if M[u(o_lprev + j)] >= 0:
+                M[u(o_lnext + M[u(o_lprev + j)])] = M[u(o_lnext + j)]
             else:
-                M[o_head + b] = M[o_lnext + j]
-            if M[o_lnext + j] >= 0:
-                M[o_lprev + M[o_lnext + j]] = M[o_lprev + j]
+                M[u(o_head + b)] = M[u(o_lnext + j)]
+            if M[u(o_lnext + j)] >= 0:
+                M[u(o_lprev + M[u(o_lnext + j)])] = M[u(o_lprev + j)]
             else:
-                M[o_tail + b] = M[o_lprev + j]
-            M[o_cnt + b] -= 1
-            M[L.S_OCC_W if w else L.S_OCC_R] -= 1
-            M[L.S_OCC_ALL] -= 1
-            M[L.S_LASTDIR] = w
-            M[L.S_PAYLOADS] -= 1
-            M[L.S_DONE] += 1
+                M[u(o_tail + b)] = M[u(o_lprev + j)]
+            M[u(o_cnt + b)] -= 1
+            M[u(L.S_OCC_W if w else L.S_OCC_R)] -= 1
+            M[u(L.S_OCC_ALL)] -= 1
+            M[u(L.S_LASTDIR)] = w
+            M[u(L.S_PAYLOADS)] -= 1
+            M[u(L.S_DONE)] += 1
             strobe = t + (wr_data if w else rd_data) + burst
-            M[o_data_end + j] = strobe
+            M[u(o_data_end + j)] = strobe
             respond(j, strobe)
             if sched == 2:
                 mark_all()
@@ -673,85 +683,85 @@ def run(mem):
             add_iv(t, t + (t_rfcpb if c == REFPB else t_rfc))
             if c == REF:
                 for k in range(nb):
-                    M[o_blocked + k] = 0
-                M[L.S_SLEEP] = 0
+                    M[u(o_blocked + k)] = 0
+                M[u(L.S_SLEEP)] = 0
                 mark_all()
             else:
-                M[o_blocked + b] = 0
+                M[u(o_blocked + b)] = 0
                 mark(b)
         elif c == PDEA or c == PDEP or c == SREFEN:
-            M[L.S_SLEEP] = 1
+            M[u(L.S_SLEEP)] = 1
             mark_all()
         elif c == PDXA or c == PDXP:
-            M[L.S_SLEEP] = 0
+            M[u(L.S_SLEEP)] = 0
             mark_all()
         if refm != 0:
             ref_update(c, t)
         if pdm != 0:
             pd_update(c, t)
-            if M[L.S_PAYLOADS] == 0:
+            if M[u(L.S_PAYLOADS)] == 0:
                 pd_entry()
-        M[L.S_DIRTY] = 1
+        M[u(L.S_DIRTY)] = 1
 
     def rescan(now):
         """CmdMuxOldest: the ready command that ends first; ties go to the oldest payload (refresh first)."""
-        M[o_best + 3] = 0
+        M[u(o_best + 3)] = 0
         bkey = L.BIG
         bid = L.BIG
-        if M[L.S_PCMD] != L.NOP:  # a power-down command excludes every other
-            c = M[L.S_PCMD]
+        if M[u(L.S_PCMD)] != L.NOP:  # a power-down command excludes every other
+            c = M[u(L.S_PCMD)]
             t = max(now, ready(c, -1))
-            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = -3, c, t, 1
+            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = -3, c, t, 1
             return
-        if M[L.S_RCMD] != L.NOP:
-            c = M[L.S_RCMD]
-            b = M[L.S_RBANK] if (c == PRE or c == REFPB) else -1
+        if M[u(L.S_RCMD)] != L.NOP:
+            c = M[u(L.S_RCMD)]
+            b = M[u(L.S_RBANK)] if (c == PRE or c == REFPB) else -1
             t = max(now, ready(c, b))
-            bkey = t + M[o_CL + c]
+            bkey = t + M[u(o_CL + c)]
             bid = -1
-            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = -2, c, t, 1
-        base = max(now, M[L.S_CMDBUS])
+            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = -2, c, t, 1
+        base = max(now, M[u(L.S_CMDBUS)])
         for c in range(WRA + 1):  # ACT .. WRA (PREA is a rank command)
-            M[o_rr + c] = max(base, M[o_rnext + c])
-        M[o_rr + ACT] = max(M[o_rr + ACT], M[o_faw + M[L.S_FAWI]] + t_faw)
+            M[u(o_rr + c)] = max(base, M[u(o_rnext + c)])
+        M[u(o_rr + ACT)] = max(M[u(o_rr + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)
         for c in range(WRA + 1):
-            M[o_rk + c] = (M[o_rr + c] + M[o_CL + c]) << sh5
-        M[o_rk + IDLE_CMD] = L.BIG - (1 << sh5)
+            M[u(o_rk + c)] = (M[u(o_rr + c)] + M[u(o_CL + c)]) << sh5
+        M[u(o_rk + IDLE_CMD)] = L.BIG - (1 << sh5)
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
         # its own-bank part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
         bcomp = ((bkey << sh) + bid + 1) << 5 if bkey < L.BIG else L.BIG
         m = L.BIG
         for b in range(nb):
-            m = min(m, max(M[o_sa + b], M[o_rk + M[o_sc + b]] + M[o_si + b]))
+            m = min(m, max(M[u(o_sa + b)], M[u(o_rk + M[u(o_sc + b)])] + M[u(o_si + b)]))
         if m < bcomp:
             b = m & 31
-            c = M[o_ncmd + b]
-            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = b, c, (m >> sh5) - M[o_CL + c], 1
+            c = M[u(o_ncmd + b)]
+            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> sh5) - M[u(o_CL + c)], 1
 
     def fold(n, now):
         """Fold the commands of the n banks just re-evaluated (dstack[:n]) into the current choice: valid while
         no command issued since the last full scan (rank timing and ``RK`` unchanged) and the chosen bank
         itself was not re-evaluated."""
-        if M[L.S_PCMD] != L.NOP:
+        if M[u(L.S_PCMD)] != L.NOP:
             return
         bcomp = L.BIG
-        if M[o_best + 3] != 0:
-            src = M[o_best]
-            ident = 0 if src < 0 else ((M[o_tpar + M[o_cur + src]] + 1) << 5) | src
-            bcomp = ((M[o_best + 2] + M[o_CL + M[o_best + 1]]) << sh5) + ident
+        if M[u(o_best + 3)] != 0:
+            src = M[u(o_best)]
+            ident = 0 if src < 0 else ((M[u(o_tpar + M[u(o_cur + src)])] + 1) << 5) | src
+            bcomp = ((M[u(o_best + 2)] + M[u(o_CL + M[u(o_best + 1)])]) << sh5) + ident
         m = bcomp
         for k in range(n):
-            b = M[o_dstack + k]
-            c = M[o_sc + b]
+            b = M[u(o_dstack + k)]
+            c = M[u(o_sc + b)]
             if c != IDLE_CMD:
-                m = min(m, max(M[o_sa + b], M[o_rk + c] + M[o_si + b], ((now + M[o_CL + c]) << sh5) + M[o_si + b]))
+                m = min(m, max(M[u(o_sa + b)], M[u(o_rk + c)] + M[u(o_si + b)], ((now + M[u(o_CL + c)]) << sh5) + M[u(o_si + b)]))
         if m < bcomp:
             b = m & 31
-            c = M[o_ncmd + b]
-            M[o_best + 0], M[o_best + 1], M[o_best + 2], M[o_best + 3] = b, c, (m >> sh5) - M[o_CL + c], 1
+            c = M[u(o_ncmd + b)]
+            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> sh5) - M[u(o_CL + c)], 1
 
     def managers(now):
-        if refm != 0 and (now >= M[L.S_RTRIG] or M[L.S_RCMD] != L.NOP):
+        if refm != 0 and (now >= M[u(L.S_RTRIG)] or M[u(L.S_RCMD)] != L.NOP):
             ref_evaluate(now)
         if pdm != 0:
             pd_evaluate()
@@ -759,53 +769,53 @@ def run(mem):
     def choose(now):
         """Re-evaluate changed bank machines and pick the next command: a full scan after a command or a manager
         change, else (new requests only) fold the changed banks into the current choice."""
-        n = M[L.S_NDIRTY]
-        full = M[L.S_DIRTY] != 0
+        n = M[u(L.S_NDIRTY)]
+        full = M[u(L.S_DIRTY)] != 0
         if not full:
             for k in range(n):
-                if M[o_dstack + k] == M[o_best]:
+                if M[u(o_dstack + k)] == M[u(o_best)]:
                     full = True
         if n > 0:
             reevaluate()
         if full:
-            M[L.S_SCAN] += 1
+            M[u(L.S_SCAN)] += 1
             rescan(now)
-            M[L.S_DIRTY] = 0
+            M[u(L.S_DIRTY)] = 0
         elif n > 0:
             fold(n, now)
 
     # --- the loop ------------------------------------------------------------------------------------------------
-    M[L.S_RTRIG] = refi if refm != 0 else L.BIG
-    M[L.S_RREM] = allbanks
-    M[L.S_RCMD] = L.NOP
-    M[L.S_PCMD] = L.NOP
-    M[L.S_LASTDIR] = -1
-    M[L.S_ENDREQ] = -L.BIG
-    M[L.S_LAST_INIT] = -L.BIG
-    M[L.S_DIRTY] = 1
-    M[L.S_NDIRTY] = nb
+    M[u(L.S_RTRIG)] = refi if refm != 0 else L.BIG
+    M[u(L.S_RREM)] = allbanks
+    M[u(L.S_RCMD)] = L.NOP
+    M[u(L.S_PCMD)] = L.NOP
+    M[u(L.S_LASTDIR)] = -1
+    M[u(L.S_ENDREQ)] = -L.BIG
+    M[u(L.S_LAST_INIT)] = -L.BIG
+    M[u(L.S_DIRTY)] = 1
+    M[u(L.S_NDIRTY)] = nb
     set_fe_t(0)
     now = 0
     after = 0  # 1: a command issued at `now`; run the front end's post-command admission and re-evaluate
-    while M[L.S_DONE] < nt:
-        M[L.S_ITER] += 1
+    while M[u(L.S_DONE)] < nt:
+        M[u(L.S_ITER)] += 1
         if after == 0 and arb != 0:
             arbiter(now)
-        if M[L.S_FE_T] <= now:
+        if M[u(L.S_FE_T)] <= now:
             admit(now, after)  # after a column command a stored request's END_REQ comes one clock later
         managers(now)
         choose(now)
-        if after == 0 and M[o_best + 3] != 0 and M[o_best + 2] == now:
-            src, c = M[o_best], M[o_best + 1]
-            b = src if src >= 0 else (M[L.S_RBANK] if (src == -2 and (c == PRE or c == REFPB)) else -1)
+        if after == 0 and M[u(o_best + 3)] != 0 and M[u(o_best + 2)] == now:
+            src, c = M[u(o_best)], M[u(o_best + 1)]
+            b = src if src >= 0 else (M[u(L.S_RBANK)] if (src == -2 and (c == PRE or c == REFPB)) else -1)
             issue(c, b, now)
             after = 1  # DRAMSys re-evaluates its managers and bank machines at the same time
             continue
         after = 0
         nxt = front_next(now)
-        if M[o_best + 3] != 0 and M[o_best + 2] < nxt:
-            nxt = M[o_best + 2]
+        if M[u(o_best + 3)] != 0 and M[u(o_best + 2)] < nxt:
+            nxt = M[u(o_best + 2)]
         if nxt >= L.BIG:
-            M[L.S_STUCK] = 1
+            M[u(L.S_STUCK)] = 1
             break
         now = nxt

@@ -43,7 +43,7 @@ PD_IDLE, PD_ACT, PD_PRE, PD_SREF, PD_EXTRA = range(5)
 
 
 # Segments of M after S and the header, in order: (name, initial value or None for a given array).
-_BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "lrdy", "head", "tail", "cnt", "nhit",
+_BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "grp", "head", "tail", "cnt", "nhit",
          "bact", "ivo", "sa", "sc", "si")
 #: Command-choice slot of a bank with no command (indexes the 8-entry rank-key segment RK).
 IDLE_CMD = 7
@@ -82,7 +82,7 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
     given = {"T": T, "C": C, "CL": CL, "D": D.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
              "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar, "RLEFT": rn,
-             "DSTACK": np.arange(nb)}
+             "DSTACK": np.arange(nb), "GRP": np.arange(nb) // int(T[T_BPG])}
     for name, arr in given.items():
         M[seg[name]] = arr
     for name, v in _BANK_INIT.items():
