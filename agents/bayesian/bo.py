@@ -9,9 +9,10 @@
   refits the model is rebuilt on all data with the last hyperparameters.
 * **Acquisition:** Monte-Carlo ``qLogEI`` (Ament et al., 2023; the simulators are deterministic, so the best
   observation is the incumbent) or ``qLogNEI``, over ``mc_samples`` quasi-random samples seeded from the
-  agent's seed. It is maximised over a pool of real designs (random ones, mutations of the five best and
-  every neighbour of the best; already evaluated ones dropped), so every proposal is valid for mixed
-  continuous/integer/categorical spaces.
+  agent's seed. It is maximised over a pool of real designs (250 random ones, 750 mutations of the five best
+  and every neighbour of the best; already evaluated ones dropped), so every proposal is valid for mixed
+  continuous/integer/categorical spaces. The pool leans local: at 64 evaluations over 10 seeds, 250/750 beat
+  1000/250 on the accelerator (median 1.32 vs 1.18), DualBranch (1.06 vs 0.56) and SoC (-2.6 vs -3.1).
 * **Batches:** ``ask(q)`` builds the batch greedily with BoTorch's ``optimize_acqf_discrete``: each pick is the
   candidate with the highest joint ``q``-batch acquisition given the picks before it as pending points.
 * **Initial design:** the first ``n_init`` designs are distinct uniform random samples, asked as one batch.
@@ -50,12 +51,14 @@ class BayesianOptimization(Agent):
         batch_size: int = Field(4, ge=1, description="designs per ask after the initial batch (joint q-batch)")
         acquisition: Literal["qLogEI", "qLogNEI"] = Field(
             "qLogEI", description="batch acquisition: log expected improvement, or its noisy variant")
-        n_candidates: int = Field(1000, ge=1, description="uniform random candidate designs scored per ask")
-        n_local: int = Field(250, ge=0, description="mutations of the best designs added to the candidates")
+        n_candidates: int = Field(250, ge=1, description="uniform random candidate designs scored per ask")
+        n_local: int = Field(750, ge=0, description="mutations of the five best designs added to the candidates")
         refit_every: int = Field(16, ge=1, description="new observations between GP hyperparameter fits")
         mc_samples: int = Field(128, ge=8, description="quasi-Monte-Carlo samples of the acquisition function")
         n_finalists: int = Field(128, ge=1, description="candidates with the best single-point LogEI that compete "
                                                         "for the joint q-batch")
+        kernel: Literal["rbf", "matern"] = Field(
+            "rbf", description="continuous kernel (both with BoTorch's dimension-scaled length-scale prior)")
         categorical: Literal["onehot", "mixed"] = Field(
             "onehot", description="categoricals one-hot in one kernel, or a categorical kernel (MixedSingleTaskGP)")
         output_transform: Literal["copula", "standardize"] = Field(
@@ -65,7 +68,7 @@ class BayesianOptimization(Agent):
         super().__init__(space, seed, **params)
         p = self.params
         self.encoder = TorchEncoder(space, p.categorical)
-        self.gp = ScheduledGP(self.encoder.cat_dims, p.refit_every)
+        self.gp = ScheduledGP(self.encoder.cat_dims, p.refit_every, kernel=p.kernel)
         self.designs: list[Design] = []
         self.y = np.zeros(0)
         self._seen: set[tuple[Any, ...]] = set()

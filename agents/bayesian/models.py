@@ -103,18 +103,27 @@ class ScheduledGP:
         maxiter: L-BFGS iterations per fit.
     """
 
-    def __init__(self, cat_dims: Sequence[int] = (), refit_every: int = 16, maxiter: int = 50) -> None:
-        self.cat_dims, self.refit_every, self.maxiter = list(cat_dims), refit_every, maxiter
+    def __init__(self, cat_dims: Sequence[int] = (), refit_every: int = 16, maxiter: int = 50,
+                 kernel: str = "rbf") -> None:
+        self.cat_dims, self.refit_every, self.maxiter, self.kernel = list(cat_dims), refit_every, maxiter, kernel
         self._state: dict[str, torch.Tensor] | None = None
         self._fitted_at: int | None = None
         self.n_fits = 0
 
     def _new(self, X: torch.Tensor, Y: torch.Tensor) -> Any:
         from botorch.models import MixedSingleTaskGP, SingleTaskGP
+        from botorch.models.utils.gpytorch_modules import get_covar_module_with_dim_scaled_prior
 
+        rbf = self.kernel == "rbf"
         if self.cat_dims:
-            return MixedSingleTaskGP(X, Y, cat_dims=self.cat_dims, outcome_transform=None)
-        return SingleTaskGP(X, Y, outcome_transform=None)
+            def factory(batch_shape: Any, ard_num_dims: int, active_dims: Sequence[int]) -> Any:
+                return get_covar_module_with_dim_scaled_prior(ard_num_dims, batch_shape, rbf, active_dims)
+
+            return MixedSingleTaskGP(X, Y, cat_dims=self.cat_dims, outcome_transform=None,
+                                     cont_kernel_factory=factory)
+        batch = torch.Size([Y.shape[-1]]) if Y.shape[-1] > 1 else torch.Size([])
+        covar = get_covar_module_with_dim_scaled_prior(X.shape[-1], batch, rbf)
+        return SingleTaskGP(X, Y, outcome_transform=None, covar_module=covar)
 
     def due(self, n: int) -> bool:
         """Whether a model on ``n`` observations refits its hyperparameters."""
