@@ -108,7 +108,7 @@ def run(mem):
     """
     M = carray(_void_ptr(mem.ctypes.data), (mem.shape[0],), np.int64)
     h = L.S_LEN
-    nreq, nt, nb = M[u(h + L.H_NREQ)], M[u(h + L.H_NT)], M[u(h + L.H_NB)]
+    nreq, nt, nb, ngr = M[u(h + L.H_NREQ)], M[u(h + L.H_NT)], M[u(h + L.H_NB)], M[u(h + L.H_NGR)]
     cap_log, cap_iv = M[u(h + L.H_CAPLOG)], M[u(h + L.H_CAPIV)]
     o_T, o_C = M[u(h + L.H_T)], M[u(h + L.H_C)]
     o_rarr = M[u(h + L.H_RARR)]
@@ -141,6 +141,7 @@ def run(mem):
     o_lprev = M[u(h + L.H_LPREV)]
     o_tflag = M[u(h + L.H_TFLAG)]
     o_rnext = M[u(h + L.H_RNEXT)]
+    o_last = M[u(h + L.H_LAST)]
     o_faw = M[u(h + L.H_FAW)]
     o_acc = M[u(h + L.H_ACC)]
     o_rleft = M[u(h + L.H_RLEFT)]
@@ -198,9 +199,20 @@ def run(mem):
         if M[u(o_ivo + b)] < cap_iv:
             M[u(o_iv + 2 * M[u(o_ivo + b)] + 1)] = t
 
+    def rank_next(c):
+        """Rank-wide earliest time of command c: kept up to date for the bank machines' commands (ACT .. WRA) as
+        each command issues; for the others (refresh, power-down; rare) derived from the last issue time of each
+        command, which gives the same maximum since issue times never decrease."""
+        if c <= WRA:
+            return M[u(o_rnext + c)]
+        t = 0
+        for p in range(NCMD):
+            t = max(t, M[u(o_last + p)] + M[u(o_D + (2 * NCMD + p) * NCMD + c)])
+        return t
+
     def ready(c, b):
         """Earliest issue time of command c (bank b, -1 for rank commands) by the timing rules."""
-        t = max(M[u(L.S_CMDBUS)], M[u(o_rnext + c)])
+        t = max(M[u(L.S_CMDBUS)], rank_next(c))
         if b >= 0:
             t = max(t, M[u(o_bnext + b * NCMD + c)], M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
         if c == ACT:
@@ -208,41 +220,42 @@ def run(mem):
         return t
 
     def local_ready(b):
-        """Cache the bank / bank-group part of bank b's next command time, packed for the command choice:
-        ``SA = ((lrdy + len) << sh + id) << 5 | b`` (id = payload id + 1), ``SI = id << 5 | b``, ``SC`` = command
-        (``IDLE_CMD`` when none)."""
+        """Cache the own-bank part of bank b's next command time, packed for the command choice:
+        ``SA = ((bank time + len) << sh + id) << 5 | b`` (id = payload id + 1), ``SI = id << 5 | b``, and
+        ``SC = 8 * group + command`` (command ``IDLE_CMD`` when none), its slot in the per-group keys ``RK``."""
         c = M[u(o_ncmd + b)]
+        g8 = 8 * M[u(o_grp + b)]
         if c != L.NOP:
-            lr = max(M[u(o_bnext + b * NCMD + c)], M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
             ident = ((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b
             M[u(o_si + b)] = ident
-            M[u(o_sa + b)] = ((lr + M[u(o_CL + c)]) << sh5) + ident
-            M[u(o_sc + b)] = c
+            M[u(o_sa + b)] = ((M[u(o_bnext + b * NCMD + c)] + M[u(o_CL + c)]) << sh5) + ident
+            M[u(o_sc + b)] = g8 + c
         else:
-            M[u(o_sc + b)] = IDLE_CMD
+            M[u(o_sc + b)] = g8 + IDLE_CMD
             M[u(o_sa + b)] = L.BIG
 
     def apply_rules(c, b, t):
+        """Raise the earliest times that command c at time t constrains: on the rank (ACT .. WRA; see
+        :func:`rank_next`), on bank b and on its bank group (the columns that rules of the scope can target:
+        :data:`.layout.BANK_COLS`, :data:`.layout.GROUP_COLS`)."""
+        M[u(o_last + c)] = t
         r = o_D + (2 * NCMD + c) * NCMD  # rank rules of c
-        for x in range(NCMD):
+        for x in range(WRA + 1):
             M[u(o_rnext + x)] = max(M[u(o_rnext + x)], t + M[u(r + x)])
         if b >= 0:
             r = o_D + c * NCMD  # bank rules
             q = o_bnext + b * NCMD
-            for x in range(NCMD):
+            for x in range(L.BANK_COLS):
                 M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
             r = o_D + (NCMD + c) * NCMD  # bank-group rules
             q = o_gnext + M[u(o_grp + b)] * NCMD
-            for x in range(NCMD):
+            for x in range(L.GROUP_COLS):
                 M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
         M[u(L.S_CMDBUS)] = t + M[u(o_CL + c)]
         if c == ACT:
             M[u(o_faw + M[u(L.S_FAWI)])] = t
             M[u(L.S_FAWI)] = (M[u(L.S_FAWI)] + 1) & 3
-        if b >= 0:  # the bank's group mates see new bank-group constraints
-            g = M[u(o_grp + b)]
-            for k in range(g * bpg, (g + 1) * bpg):
-                local_ready(k)
+
 
     # --- scheduler and bank machines (DRAMSys Scheduler*, BankMachine*) -------------------------------------------
     def next_request(b):
@@ -695,6 +708,8 @@ def run(mem):
         elif c == PDXA or c == PDXP:
             M[u(L.S_SLEEP)] = 0
             mark_all()
+        if b >= 0 and M[u(o_dirty + b)] == 0:  # (a bank-scope command always marks its bank: a guard)
+            local_ready(b)
         if refm != 0:
             ref_update(c, t)
         if pdm != 0:
@@ -724,11 +739,13 @@ def run(mem):
         for c in range(WRA + 1):  # ACT .. WRA (PREA is a rank command)
             M[u(o_rr + c)] = max(base, M[u(o_rnext + c)])
         M[u(o_rr + ACT)] = max(M[u(o_rr + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)
-        for c in range(WRA + 1):
-            M[u(o_rk + c)] = (M[u(o_rr + c)] + M[u(o_CL + c)]) << sh5
-        M[u(o_rk + IDLE_CMD)] = L.BIG - (1 << sh5)
+        for g in range(ngr):
+            q = o_gnext + g * NCMD
+            k = o_rk + 8 * g
+            for c in range(WRA + 1):
+                M[u(k + c)] = (max(M[u(o_rr + c)], M[u(q + c)]) + M[u(o_CL + c)]) << sh5
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
-        # its own-bank part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
+        # its own-bank part (SA) and the bank-group / rank / command-bus part of its command (RK) with its id (SI).
         bcomp = ((bkey << sh) + bid + 1) << 5 if bkey < L.BIG else L.BIG
         m = L.BIG
         for b in range(nb):
@@ -740,7 +757,7 @@ def run(mem):
 
     def fold(n, now):
         """Fold the commands of the n banks just re-evaluated (dstack[:n]) into the current choice: valid while
-        no command issued since the last full scan (rank timing and ``RK`` unchanged) and the chosen bank
+        no command issued since the last full scan (group and rank timing and ``RK`` unchanged) and the chosen bank
         itself was not re-evaluated."""
         if M[u(L.S_PCMD)] != L.NOP:
             return
@@ -752,9 +769,11 @@ def run(mem):
         m = bcomp
         for k in range(n):
             b = M[u(o_dstack + k)]
-            c = M[u(o_sc + b)]
+            gc = M[u(o_sc + b)]
+            c = gc & 7
             if c != IDLE_CMD:
-                m = min(m, max(M[u(o_sa + b)], M[u(o_rk + c)] + M[u(o_si + b)], ((now + M[u(o_CL + c)]) << sh5) + M[u(o_si + b)]))
+                m = min(m, max(M[u(o_sa + b)], M[u(o_rk + gc)] + M[u(o_si + b)],
+                               ((now + M[u(o_CL + c)]) << sh5) + M[u(o_si + b)]))
         if m < bcomp:
             b = m & 31
             c = M[u(o_ncmd + b)]
@@ -787,6 +806,8 @@ def run(mem):
     # --- the loop ------------------------------------------------------------------------------------------------
     M[u(L.S_RTRIG)] = refi if refm != 0 else L.BIG
     M[u(L.S_RREM)] = allbanks
+    for g in range(ngr):  # the key slot of an idle bank machine
+        M[u(o_rk + 8 * g + IDLE_CMD)] = L.BIG - (1 << sh5)
     M[u(L.S_RCMD)] = L.NOP
     M[u(L.S_PCMD)] = L.NOP
     M[u(L.S_LASTDIR)] = -1

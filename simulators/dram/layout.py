@@ -13,10 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from simulators.dram.devices import DeviceSpec
-from simulators.dram.timing import CMD_NAMES, NCMD  # noqa: F401  (re-exported)
+from simulators.dram.timing import BANK, CMD_NAMES, GROUP, NCMD, NO_RULE, REFPB, WRA  # noqa: F401  (CMD_NAMES)
 
 BIG = 1 << 60
 NOP = -1
+#: Commands that bank rules (ACT .. REFPB) and bank-group rules (ACT .. WRA) can target: the kernel raises only
+#: these columns of the per-bank and per-group earliest-time tables when a command issues.
+BANK_COLS = REFPB + 1
+GROUP_COLS = WRA + 1
 
 # Timing vector positions.
 (T_NB, T_BPG, T_BURST, T_RD_DATA, T_WR_DATA, T_RTP, T_RAS, T_WRPRE, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_FAW,
@@ -45,11 +49,11 @@ PD_IDLE, PD_ACT, PD_PRE, PD_SREF, PD_EXTRA = range(5)
 # Segments of M after S and the header, in order: (name, initial value or None for a given array).
 _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "grp", "head", "tail", "cnt", "nhit",
          "bact", "ivo", "sa", "sc", "si")
-#: Command-choice slot of a bank with no command (indexes the 8-entry rank-key segment RK).
+#: Command-choice slot of a bank with no command (in its group's 8 entries of the key segment RK).
 IDLE_CMD = 7
-_BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG, "sc": IDLE_CMD}
+_BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG}
 SEGMENTS = ("T", "C", "CL", "D", "RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR",
-            *(b.upper() for b in _BANK), "RR", "RK", "BNEXT", "GNEXT", "RNEXT", "FAW", "BEST", "LNEXT", "LPREV", "TFLAG",
+            *(b.upper() for b in _BANK), "RR", "RK", "BNEXT", "GNEXT", "RNEXT", "LAST", "FAW", "BEST", "LNEXT", "LPREV", "TFLAG",
             "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
 (H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV) = range(6)
 _H0 = 6
@@ -66,8 +70,8 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     ngr = nb // int(T[T_BPG])
     sizes = {"T": T_LEN, "C": len(C), "CL": NCMD, "D": D.size, "RARR": nreq, "RFIRST": nreq,
              "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
-             **{b.upper(): nb for b in _BANK}, "RR": NCMD, "RK": 8, "BNEXT": NCMD * nb, "GNEXT": NCMD * ngr,
-             "RNEXT": NCMD, "FAW": 4, "BEST": 4, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq,
+             **{b.upper(): nb for b in _BANK}, "RR": NCMD, "RK": 8 * ngr, "BNEXT": NCMD * nb, "GNEXT": NCMD * ngr,
+             "RNEXT": NCMD, "LAST": NCMD, "FAW": 4, "BEST": 4, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq,
              "RSTROBE": nreq, "REL": nreq + 1, "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq,
              "LG": 4 * cap_log, "IV": 2 * cap_iv}
     seg: dict[str, slice] = {}
@@ -78,11 +82,15 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     M = np.zeros(pos, dtype=np.int64)
     M[S_LEN + H_NREQ], M[S_LEN + H_NT], M[S_LEN + H_NB], M[S_LEN + H_NGR] = nreq, nt, nb, ngr
     M[S_LEN + H_CAPLOG], M[S_LEN + H_CAPIV] = cap_log, cap_iv
+    rule = D.reshape(3, NCMD, NCMD) > NO_RULE
+    if rule[BANK, :, BANK_COLS:].any() or rule[GROUP, :, GROUP_COLS:].any():
+        raise ValueError("a bank or bank-group timing rule targets a command beyond BANK_COLS / GROUP_COLS")
     for name in SEGMENTS:
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
     given = {"T": T, "C": C, "CL": CL, "D": D.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
              "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar, "RLEFT": rn,
-             "DSTACK": np.arange(nb), "GRP": np.arange(nb) // int(T[T_BPG])}
+             "DSTACK": np.arange(nb), "GRP": np.arange(nb) // int(T[T_BPG]),
+             "SC": np.arange(nb) // int(T[T_BPG]) * 8 + IDLE_CMD}
     for name, arr in given.items():
         M[seg[name]] = arr
     for name, v in _BANK_INIT.items():
@@ -90,6 +98,7 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     for name in ("LNEXT", "LPREV", "ACC", "DATA_END", "CTRL_RESP", "RESP"):
         M[seg[name]] = -1
     M[seg["FAW"]] = -BIG
+    M[seg["LAST"]] = -BIG
     return M, seg
 
 
