@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulators.dram.config import C_LEN
 from simulators.dram.devices import DeviceSpec
 from simulators.dram.timing import BANK, CMD_NAMES, GROUP, NCMD, NO_RULE, REFPB, WRA  # noqa: F401  (CMD_NAMES)
 
@@ -46,20 +47,31 @@ S_LEN = S_CNT + NCMD
 PD_IDLE, PD_ACT, PD_PRE, PD_SREF, PD_EXTRA = range(5)
 
 
-# Segments of M after S and the header, in order: (name, initial value or None for a given array).
+# Segments of M after S and the header, in order. The fixed-size ones come first, at offsets that are constants
+# of this module (``O_*``: the kernel's accesses to them fold into one load with a constant displacement); per-bank
+# segments hold MAX_BANKS entries (the command keys pack the bank index in 5 bits). The trace-sized ones follow,
+# their offsets in the header (``H_*``).
+MAX_BANKS = 32
 _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "grp", "head", "tail", "cnt", "nhit",
          "bact", "ivo", "sa", "sc", "si")
 #: Command-choice slot of a bank with no command (in its group's 8 entries of the key segment RK).
 IDLE_CMD = 7
 _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG}
-SEGMENTS = ("T", "C", "CL", "D", "RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR",
-            *(b.upper() for b in _BANK), "RR", "RK", "BNEXT", "GNEXT", "RNEXT", "LAST", "FAW", "BEST", "LNEXT", "LPREV", "TFLAG",
-            "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
+FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * NCMD, **{b.upper(): MAX_BANKS for b in _BANK},
+         "RR": NCMD, "RK": 8 * MAX_BANKS, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
+         "LAST": NCMD, "FAW": 4, "BEST": 4}
+VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "LNEXT", "LPREV", "TFLAG", "ACC", "RLEFT",
+            "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
 (H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV) = range(6)
 _H0 = 6
-for _i, _name in enumerate(SEGMENTS):
+for _i, _name in enumerate(VARIABLE):
     globals()[f"H_{_name}"] = _H0 + _i
-H_LEN = _H0 + len(SEGMENTS)
+H_LEN = _H0 + len(VARIABLE)
+_pos = S_LEN + H_LEN
+for _name, _size in FIXED.items():
+    globals()[f"O_{_name}"] = _pos
+    _pos += _size
+FIXED_END = _pos
 
 
 def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.ndarray,
@@ -67,16 +79,16 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
          twr: np.ndarray, tpar: np.ndarray, cap_log: int, cap_iv: int) -> tuple[np.ndarray, dict[str, slice]]:
     """The kernel's memory for one run, initialised; returns it and each segment's slice."""
     nb, nreq, nt = int(T[T_NB]), len(rarr), len(tbank)
+    if not 1 <= nb <= MAX_BANKS:
+        raise ValueError(f"the kernel handles 1 .. {MAX_BANKS} banks, got {nb}")
     ngr = nb // int(T[T_BPG])
-    sizes = {"T": T_LEN, "C": len(C), "CL": NCMD, "D": D.size, "RARR": nreq, "RFIRST": nreq,
-             "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
-             **{b.upper(): nb for b in _BANK}, "RR": NCMD, "RK": 8 * ngr, "BNEXT": NCMD * nb, "GNEXT": NCMD * ngr,
-             "RNEXT": NCMD, "LAST": NCMD, "FAW": 4, "BEST": 4, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq,
-             "RSTROBE": nreq, "REL": nreq + 1, "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq,
-             "LG": 4 * cap_log, "IV": 2 * cap_iv}
-    seg: dict[str, slice] = {}
-    pos = S_LEN + H_LEN
-    for name in SEGMENTS:
+    sizes = {"RARR": nreq, "RFIRST": nreq, "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
+             "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq, "RSTROBE": nreq, "REL": nreq + 1,
+             "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq, "LG": 4 * cap_log, "IV": 2 * cap_iv}
+    seg: dict[str, slice] = {name: slice(globals()[f"O_{name}"], globals()[f"O_{name}"] + size)
+                             for name, size in FIXED.items()}
+    pos = FIXED_END
+    for name in VARIABLE:
         seg[name] = slice(pos, pos + sizes[name])
         pos += sizes[name]
     M = np.zeros(pos, dtype=np.int64)
@@ -85,16 +97,18 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     rule = D.reshape(3, NCMD, NCMD) > NO_RULE
     if rule[BANK, :, BANK_COLS:].any() or rule[GROUP, :, GROUP_COLS:].any():
         raise ValueError("a bank or bank-group timing rule targets a command beyond BANK_COLS / GROUP_COLS")
-    for name in SEGMENTS:
+    for name in VARIABLE:
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
+    banks = slice(0, nb)
     given = {"T": T, "C": C, "CL": CL, "D": D.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
-             "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar, "RLEFT": rn,
-             "DSTACK": np.arange(nb), "GRP": np.arange(nb) // int(T[T_BPG]),
-             "SC": np.arange(nb) // int(T[T_BPG]) * 8 + IDLE_CMD}
+             "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar, "RLEFT": rn}
     for name, arr in given.items():
         M[seg[name]] = arr
     for name, v in _BANK_INIT.items():
-        M[seg[name.upper()]] = v
+        M[seg[name.upper()]][banks] = v
+    M[seg["DSTACK"]][banks] = np.arange(nb)
+    M[seg["GRP"]][banks] = np.arange(nb) // int(T[T_BPG])
+    M[seg["SC"]][banks] = np.arange(nb) // int(T[T_BPG]) * 8 + IDLE_CMD
     for name in ("LNEXT", "LPREV", "ACC", "DATA_END", "CTRL_RESP", "RESP"):
         M[seg[name]] = -1
     M[seg["FAW"]] = -BIG
