@@ -57,7 +57,8 @@ class _OptunaAgent(Agent):
 
     def __init__(self, space: DesignSpace, seed: int | None = None, **params: Any) -> None:
         super().__init__(space, seed, **params)
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        if optuna.logging.get_verbosity() < optuna.logging.WARNING:  # no per-trial INFO lines; keep a quieter level
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.sampler_seed = int(self.rng.integers(2**31 - 1))
         self.distributions = {prm.name: optuna_distribution(prm) for prm in space.params}
         self.objective: Objective | None = None

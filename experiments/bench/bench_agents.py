@@ -79,9 +79,11 @@ class Cell:
 
 def _run_one(env_id: str, agent: str, params: dict, budget: int, seed: int) -> tuple:
     """One trial in a worker: (best, best-so-far curve, wall s, cpu s, unique designs, best design, error)."""
+    import optuna
     import torch
 
     torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # CMA-ES's per-trial notes on categorical fallbacks
     cpu0 = time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         res = run_trial(env_id, agent, budget, seed=seed, agent_params=params, out_dir=tmp)
