@@ -196,6 +196,7 @@ def test_cli_sweep_dry_run_report_of_counts_and_replay(tmp_path):
                               "--no-progress"])
     assert res.exit_code == 0, res.output
     assert "6 trials run, 0 already done, 0 failed" in res.output
+    assert "(120 evaluations, " in res.output  # 6 trials x budget 20; repeats within a trial are looked up
     tid = expand(parse_spec(BASE))[0].trial_id
     res = runner.invoke(app, ["replay", str(tmp_path / "run"), "--trial", tid])
     assert res.exit_code == 0 and "20 evaluations" in res.output and "identical" in res.output

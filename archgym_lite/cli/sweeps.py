@@ -38,7 +38,8 @@ def sweep_cmd(
         result = run_sweep(spec, run_dir, executor=executor, workers=workers, address=address,
                            retry_failed=retry_failed, show_progress=progress, console=console)
     console.print(f"{result.completed} trials run, {result.skipped} already done, {len(result.failed)} failed "
-                  f"in {result.wall_time_s:.1f} s -> {result.run_dir}", markup=False)
+                  f"in {result.wall_time_s:.1f} s ({result.n_evals} evaluations, {result.n_unique} distinct designs "
+                  f"simulated) -> {result.run_dir}", markup=False)
     if result.failed:
         err_console.print(Text.assemble(("failed trials: ", "red"), ", ".join(result.failed),
                                         " (tracebacks in their .json manifests; rerun with --retry-failed)"))

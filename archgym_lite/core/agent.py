@@ -137,3 +137,10 @@ class Agent(ABC):
     def batch_size(self) -> int:
         """How many designs the run loop should ask for at once (1 for sequential agents)."""
         return 1
+
+    def set_objective(self, objective: Any) -> None:
+        """Receive the trial's :class:`~archgym_lite.core.objective.Objective` before the first ``ask``.
+
+        The run loop always calls it. Agents that search a Pareto front (NSGA-II, qNEHVI, multi-objective
+        Optuna) override it to read the traded metrics; the default ignores it (scalar rewards suffice).
+        """

@@ -20,8 +20,8 @@ or, one pytest item per check::
 The checks cover both agent styles: ask/tell agents are driven by a strict copy of the run loop (every
 ``ask(k)`` must return between 1 and ``k`` valid designs), and ``uses_env`` agents get a
 :class:`~archgym_lite.core.env.DesignEnv` whose steps are counted and logged. Like the run loop, the driver
-hands an agent that has a ``set_objective(objective)`` method the objective first (multi-objective agents
-read the traded metrics' gains from it); :func:`check_multi_objective` runs every agent under an objective
+hands every agent the objective first (``Agent.set_objective``; multi-objective agents read the traded
+metrics' gains from it); :func:`check_multi_objective` runs every agent under an objective
 that trades two metrics with a constraint. The problems are closed-form
 (:class:`ConformanceSimulator`), so a check takes well under a second for search agents.
 """
@@ -190,8 +190,7 @@ def run_agent(agent_cls: type[Agent], env: DesignEnv, budget: int, seed: int | N
                          seed=seed)
     agent = agent_cls(space, seed=seed, **dict(params or {}))
     label = _label(agent_cls)
-    if callable(getattr(agent, "set_objective", None)):
-        agent.set_objective(objective)
+    agent.set_objective(objective)
     if agent_cls.uses_env:
         env.logger = logger
         try:

@@ -58,14 +58,15 @@ def run_one(trial: TrialSpec, trials_dir: str, run_id: str) -> Summary:
                         env_kwargs=trial.env_kwargs, objective=trial.objective, agent_params=trial.agent_params,
                         run_id=run_id, tid=tid)
         return {"trial_id": tid, "status": res.status, "best_reward": res.best_reward, "n_evals": res.n_evals,
-                "wall_time_s": res.wall_time_s, "error": res.error}
+                "n_unique": res.n_unique, "hypervolume": res.hypervolume, "wall_time_s": res.wall_time_s,
+                "error": res.error}
     except Exception as exc:  # input errors are validated before a sweep starts; record anything else
         error = "".join(traceback.format_exception(exc))
         write_failed_manifest(trials_dir, tid, error, run_id=run_id, env_id=trial.env_id, agent=trial.agent,
                               agent_params=trial.agent_params, seed=trial.seed, env_kwargs=trial.env_kwargs,
                               budget=trial.budget)
-        return {"trial_id": tid, "status": "failed", "best_reward": float("nan"), "n_evals": 0,
-                "wall_time_s": 0.0, "error": error}
+        return {"trial_id": tid, "status": "failed", "best_reward": float("nan"), "n_evals": 0, "n_unique": 0,
+                "hypervolume": float("nan"), "wall_time_s": 0.0, "error": error}
 
 
 def run_one_detached(trial: TrialSpec, run_id: str) -> tuple[Summary, dict[str, bytes]]:

@@ -48,6 +48,8 @@ class SweepResult:
     completed: int = 0
     failed: list[str] = field(default_factory=list)
     best: dict[str, float] = field(default_factory=dict)  # env id -> best reward seen this run
+    n_evals: int = 0  # evaluations of the trials run this time (cached repeats included)
+    n_unique: int = 0  # of which distinct designs within their trial (the simulations actually run)
     wall_time_s: float = 0.0
 
 
@@ -108,6 +110,8 @@ def _run_locked(spec: SweepSpec, run_dir: Path, todo: list[TrialSpec], skip: lis
                         TextColumn("{task.fields[status]}"), console=console, disable=not show_progress)
 
     def on_done(summary: Summary) -> None:
+        result.n_evals += int(summary.get("n_evals", 0))
+        result.n_unique += int(summary.get("n_unique", 0))
         if summary["status"] == "completed":
             result.completed += 1
         else:

@@ -1,9 +1,9 @@
 """`run_trial`: the one loop that drives any agent against any env for a budget of evaluations.
 
 Every evaluation is logged; a design evaluated before in the trial is answered by the evaluation cache
-(:mod:`archgym_lite.trials.cache`) instead of the simulator, still counted and logged (``cached``). An agent
-that searches a front (it has a ``set_objective(objective)`` method, e.g. NSGA-II or qNEHVI) is handed the
-trial's objective before its first ``ask``. The summary reports the best reward, the number of distinct
+(:mod:`archgym_lite.trials.cache`) instead of the simulator, still counted and logged (``cached``). Every
+agent is handed the trial's objective (:meth:`Agent.set_objective`) before its first ``ask``; agents that
+search a front (NSGA-II, qNEHVI) read its traded metrics. The summary reports the best reward, the number of distinct
 designs and the hypervolume of the objective's traded metrics (:meth:`Objective.hypervolume`).
 """
 
@@ -109,8 +109,7 @@ def run_trial(env_id: str, agent: str, budget: int, seed: int = 0, *, out_dir: s
                                                     "lower_is_better": m.lower_is_better} for m in sim.metrics],
                                        **dict(manifest or {})})
         agent_obj: Agent = cls(sim.space, seed=seed, **agent_params)
-        if callable(getattr(agent_obj, "set_objective", None)):
-            agent_obj.set_objective(obj)
+        agent_obj.set_objective(obj)
         if cls.uses_env:
             env.simulator = CachedSimulator(evals)
             env.logger = FlaggingLogger(logger, env.simulator)
