@@ -142,5 +142,6 @@ class Agent(ABC):
         """Receive the trial's :class:`~archgym_lite.core.objective.Objective` before the first ``ask``.
 
         The run loop always calls it. Agents that search a Pareto front (NSGA-II, qNEHVI, multi-objective
-        Optuna) override it to read the traded metrics; the default ignores it (scalar rewards suffice).
+        Optuna) override it to read the traded metrics; the default keeps it as ``self.objective``.
         """
+        self.objective = objective
