@@ -108,7 +108,8 @@ def run(mem):
     """
     M = carray(_void_ptr(mem.ctypes.data), (mem.shape[0],), np.int64)
     h = L.S_LEN
-    nreq, nt, nb, ngr = M[u(h + L.H_NREQ)], M[u(h + L.H_NT)], M[u(h + L.H_NB)], M[u(h + L.H_NGR)]
+    nreq, nt, nb = M[u(h + L.H_NREQ)], M[u(h + L.H_NT)], M[u(h + L.H_NB)]
+    grules = M[u(h + L.H_GRULES)] != 0
     cap_log, cap_iv = M[u(h + L.H_CAPLOG)], M[u(h + L.H_CAPIV)]
     o_T, o_C = L.O_T, L.O_C
     o_rarr = M[u(h + L.H_RARR)]
@@ -219,20 +220,36 @@ def run(mem):
             t = max(t, M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)
         return t
 
+    def local_key(b, c):
+        """The bank / bank-group part of bank b's key for its command c (``SA``, see :func:`local_ready`);
+        the bank-group part only where its rules can bind (``grules``)."""
+        lr = M[u(o_bnext + b * NCMD + c)]
+        if grules:
+            lr = max(lr, M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
+        return ((lr + M[u(o_CL + c)]) << sh5) + M[u(o_si + b)]
+
     def local_ready(b):
-        """Cache the own-bank part of bank b's next command time, packed for the command choice:
-        ``SA = ((bank time + len) << sh + id) << 5 | b`` (id = payload id + 1), ``SI = id << 5 | b``, and
-        ``SC = 8 * group + command`` (command ``IDLE_CMD`` when none), its slot in the per-group keys ``RK``."""
+        """Cache the bank / bank-group part of bank b's next command time, packed for the command choice:
+        ``SA = ((local time + len) << sh + id) << 5 | b`` (id = payload id + 1), ``SI = id << 5 | b``, ``SC`` =
+        command (``IDLE_CMD`` when none)."""
         c = M[u(o_ncmd + b)]
-        g8 = 8 * M[u(o_grp + b)]
         if c != L.NOP:
-            ident = ((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b
-            M[u(o_si + b)] = ident
-            M[u(o_sa + b)] = ((M[u(o_bnext + b * NCMD + c)] + M[u(o_CL + c)]) << sh5) + ident
-            M[u(o_sc + b)] = g8 + c
+            M[u(o_si + b)] = ((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b
+            M[u(o_sa + b)] = local_key(b, c)
+            M[u(o_sc + b)] = c
         else:
-            M[u(o_sc + b)] = g8 + IDLE_CMD
+            M[u(o_sc + b)] = IDLE_CMD
             M[u(o_sa + b)] = L.BIG
+
+    def refresh_group(b):
+        """Raise ``SA`` of bank b's group mates to the group's new earliest times after a command on b (group times
+        only grow, so the larger of the cached key and the group key is the new key; an idle bank keeps BIG; a bank
+        marked for re-evaluation gets a value that its re-evaluation replaces)."""
+        lo = M[u(o_grp + b)] * bpg
+        q = o_gnext + M[u(o_grp + b)] * NCMD
+        for k in range(lo, lo + bpg):
+            c = max(M[u(o_ncmd + k)], 0)
+            M[u(o_sa + k)] = max(M[u(o_sa + k)], ((M[u(q + c)] + M[u(o_CL + c)]) << sh5) + M[u(o_si + k)])
 
     def apply_rules(c, b, t):
         """Raise the earliest times that command c at time t constrains: on the rank (ACT .. WRA; see
@@ -247,10 +264,11 @@ def run(mem):
             q = o_bnext + b * NCMD
             for x in range(L.BANK_COLS):
                 M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
-            r = o_D + (NCMD + c) * NCMD  # bank-group rules
-            q = o_gnext + M[u(o_grp + b)] * NCMD
-            for x in range(L.GROUP_COLS):
-                M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
+            if grules:  # (else they never bind: see layout.pack)
+                r = o_D + (NCMD + c) * NCMD  # bank-group rules
+                q = o_gnext + M[u(o_grp + b)] * NCMD
+                for x in range(L.GROUP_COLS):
+                    M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
         M[u(L.S_CMDBUS)] = t + M[u(o_CL + c)]
         if c == ACT:
             M[u(o_faw + M[u(L.S_FAWI)])] = t
@@ -708,8 +726,11 @@ def run(mem):
         elif c == PDXA or c == PDXP:
             M[u(L.S_SLEEP)] = 0
             mark_all()
-        if b >= 0 and M[u(o_dirty + b)] == 0:  # (a bank-scope command always marks its bank: a guard)
-            local_ready(b)
+        if b >= 0:
+            if M[u(o_dirty + b)] == 0:  # (a bank-scope command always marks its bank: a guard)
+                local_ready(b)
+            if grules:
+                refresh_group(b)
         if refm != 0:
             ref_update(c, t)
         if pdm != 0:
@@ -739,13 +760,10 @@ def run(mem):
         for c in range(WRA + 1):  # ACT .. WRA (PREA is a rank command)
             M[u(o_rr + c)] = max(base, M[u(o_rnext + c)])
         M[u(o_rr + ACT)] = max(M[u(o_rr + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)
-        for g in range(ngr):
-            q = o_gnext + g * NCMD
-            k = o_rk + 8 * g
-            for c in range(WRA + 1):
-                M[u(k + c)] = (max(M[u(o_rr + c)], M[u(q + c)]) + M[u(o_CL + c)]) << sh5
+        for c in range(WRA + 1):
+            M[u(o_rk + c)] = (M[u(o_rr + c)] + M[u(o_CL + c)]) << sh5
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
-        # its own-bank part (SA) and the bank-group / rank / command-bus part of its command (RK) with its id (SI).
+        # its bank / bank-group part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
         bcomp = ((bkey << sh) + bid + 1) << 5 if bkey < L.BIG else L.BIG
         m = L.BIG
         for b in range(nb):
@@ -757,7 +775,7 @@ def run(mem):
 
     def fold(n, now):
         """Fold the commands of the n banks just re-evaluated (dstack[:n]) into the current choice: valid while
-        no command issued since the last full scan (group and rank timing and ``RK`` unchanged) and the chosen bank
+        no command issued since the last full scan (rank timing and ``RK`` unchanged) and the chosen bank
         itself was not re-evaluated."""
         if M[u(L.S_PCMD)] != L.NOP:
             return
@@ -769,10 +787,9 @@ def run(mem):
         m = bcomp
         for k in range(n):
             b = M[u(o_dstack + k)]
-            gc = M[u(o_sc + b)]
-            c = gc & 7
+            c = M[u(o_sc + b)]
             if c != IDLE_CMD:
-                m = min(m, max(M[u(o_sa + b)], M[u(o_rk + gc)] + M[u(o_si + b)],
+                m = min(m, max(M[u(o_sa + b)], M[u(o_rk + c)] + M[u(o_si + b)],
                                ((now + M[u(o_CL + c)]) << sh5) + M[u(o_si + b)]))
         if m < bcomp:
             b = m & 31
@@ -806,8 +823,7 @@ def run(mem):
     # --- the loop ------------------------------------------------------------------------------------------------
     M[u(L.S_RTRIG)] = refi if refm != 0 else L.BIG
     M[u(L.S_RREM)] = allbanks
-    for g in range(ngr):  # the key slot of an idle bank machine
-        M[u(o_rk + 8 * g + IDLE_CMD)] = L.BIG - (1 << sh5)
+    M[u(o_rk + IDLE_CMD)] = L.BIG - (1 << sh5)  # the key slot of an idle bank machine
     M[u(L.S_RCMD)] = L.NOP
     M[u(L.S_PCMD)] = L.NOP
     M[u(L.S_LASTDIR)] = -1

@@ -14,7 +14,7 @@ import numpy as np
 
 from simulators.dram.config import C_LEN
 from simulators.dram.devices import DeviceSpec
-from simulators.dram.timing import BANK, CMD_NAMES, GROUP, NCMD, NO_RULE, REFPB, WRA  # noqa: F401  (CMD_NAMES)
+from simulators.dram.timing import BANK, CMD_NAMES, GROUP, NCMD, NO_RULE, RANK, REFPB, WRA  # noqa: F401
 
 BIG = 1 << 60
 NOP = -1
@@ -54,16 +54,16 @@ PD_IDLE, PD_ACT, PD_PRE, PD_SREF, PD_EXTRA = range(5)
 MAX_BANKS = 32
 _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "grp", "head", "tail", "cnt", "nhit",
          "bact", "ivo", "sa", "sc", "si")
-#: Command-choice slot of a bank with no command (in its group's 8 entries of the key segment RK).
+#: Command-choice slot of a bank with no command (indexes the 8-entry rank-key segment RK).
 IDLE_CMD = 7
 _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG}
 FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * NCMD, **{b.upper(): MAX_BANKS for b in _BANK},
-         "RR": NCMD, "RK": 8 * MAX_BANKS, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
+         "RR": NCMD, "RK": 8, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
          "LAST": NCMD, "FAW": 4, "BEST": 4}
 VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "LNEXT", "LPREV", "TFLAG", "ACC", "RLEFT",
             "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
-(H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV) = range(6)
-_H0 = 6
+(H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV, H_GRULES) = range(7)
+_H0 = 7
 for _i, _name in enumerate(VARIABLE):
     globals()[f"H_{_name}"] = _H0 + _i
 H_LEN = _H0 + len(VARIABLE)
@@ -97,6 +97,10 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     rule = D.reshape(3, NCMD, NCMD) > NO_RULE
     if rule[BANK, :, BANK_COLS:].any() or rule[GROUP, :, GROUP_COLS:].any():
         raise ValueError("a bank or bank-group timing rule targets a command beyond BANK_COLS / GROUP_COLS")
+    # Bank-group rules no stricter than the rank's never bind (every command raises the rank's times as well; LPDDR4:
+    # one group, tRRD_L = tRRD_S, tCCD_L = tCCD_S): the kernel then skips them.
+    Dr = D.reshape(3, NCMD, NCMD)
+    M[S_LEN + H_GRULES] = int((Dr[GROUP] > Dr[RANK]).any())
     for name in VARIABLE:
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
     banks = slice(0, nb)
@@ -108,7 +112,7 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
         M[seg[name.upper()]][banks] = v
     M[seg["DSTACK"]][banks] = np.arange(nb)
     M[seg["GRP"]][banks] = np.arange(nb) // int(T[T_BPG])
-    M[seg["SC"]][banks] = np.arange(nb) // int(T[T_BPG]) * 8 + IDLE_CMD
+    M[seg["SC"]][banks] = IDLE_CMD
     for name in ("LNEXT", "LPREV", "ACC", "DATA_END", "CTRL_RESP", "RESP"):
         M[seg[name]] = -1
     M[seg["FAW"]] = -BIG
