@@ -195,6 +195,36 @@ def test_threaded_batch_identical_to_single():
         DRAMSimulator("cloud", n_requests=10, max_workers=0)
 
 
+def test_reused_workspace_matches_fresh_runs():
+    """A simulator keeps the kernel's memory between runs; every run must equal one on a fresh simulator, and a
+    returned result must not change when later runs reuse that memory (also after a pickle round trip)."""
+    import pickle
+
+    sim = DRAMSimulator("cloud", "LPDDR4-3200", n_requests=500, allow_no_refresh=True)
+    designs = sim.space.sample_batch(11, 6)
+    kept = [sim.run(sim.space.validate(d), log=bool(i % 2)) for i, d in enumerate(designs)]
+    twin = pickle.loads(pickle.dumps(sim))
+    for i, d in enumerate(designs):
+        fresh = DRAMSimulator("cloud", "LPDDR4-3200", n_requests=500, allow_no_refresh=True)
+        ref = fresh.run(fresh.space.validate(d), log=bool(i % 2))
+        assert kept[i].metrics == ref.metrics == twin.evaluate(d) == sim.evaluate(d)
+        assert kept[i].counts == ref.counts and kept[i].state_cycles == ref.state_cycles
+        for name in ("latency_ns", "log", "data_end", "ctrl_latency_ns"):
+            np.testing.assert_array_equal(getattr(kept[i], name), getattr(ref, name))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 50, 99, 100, 101, 137, 1000, 7001])
+def test_percentile_is_numpys(n):
+    from simulators.dram import controller as K
+
+    rng = np.random.default_rng(n)
+    for x in (rng.random(n) * 1e3, np.round(rng.random(n) * 20) * 0.833, np.full(n, 3.3)):
+        before = x.copy()
+        for q in (50, 90, 99, 99.9):
+            assert K.percentile(x, K.percentile_plan(n, q)) == np.percentile(x, q)
+        np.testing.assert_array_equal(x, before)
+
+
 def test_kernel_rerun_when_output_buffers_too_small():
     from simulators.dram import controller as K
 

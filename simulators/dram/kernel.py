@@ -97,6 +97,9 @@ def u(typingctx, i):
 def run(mem):
     """Simulate the requests and transactions packed into the flat int64 memory ``M`` (:func:`.layout.pack`).
 
+    The run initialises the per-request and per-transaction state itself, so a memory that keeps the trace can be
+    reused after restoring its fixed part (``M[:layout.FIXED_END]``: scalar state, header, tables, bank state).
+
     Fills the output segments of ``M``: ``data_end`` per transaction, ``ctrl_resp`` / ``resp`` (controller
     BEGIN_RESP / initiator response) per request, the command log ``lg`` (capacity 0: off), the bank-active
     intervals ``iv`` and the state vector ``S`` (counters, at offset 0); entries beyond a buffer's capacity are
@@ -821,6 +824,17 @@ def run(mem):
             fold(n, now)
 
     # --- the loop ------------------------------------------------------------------------------------------------
+    for r in range(nreq):  # per-request and per-transaction state (the trace itself is input)
+        M[u(o_rleft + r)] = M[u(o_rn + r)]
+        M[u(o_acc + r)] = -1
+        M[u(o_rstrobe + r)] = 0
+        M[u(o_ctrl_resp + r)] = -1
+        M[u(o_resp + r)] = -1
+    for j in range(nt):
+        M[u(o_lnext + j)] = -1
+        M[u(o_lprev + j)] = -1
+        M[u(o_tflag + j)] = 0
+        M[u(o_data_end + j)] = -1
     M[u(L.S_RTRIG)] = refi if refm != 0 else L.BIG
     M[u(L.S_RREM)] = allbanks
     M[u(o_rk + IDLE_CMD)] = L.BIG - (1 << sh5)  # the key slot of an idle bank machine

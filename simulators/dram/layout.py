@@ -77,7 +77,10 @@ FIXED_END = _pos
 def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.ndarray,
          rfirst: np.ndarray, rn: np.ndarray, tbank: np.ndarray, trow: np.ndarray, tcol: np.ndarray,
          twr: np.ndarray, tpar: np.ndarray, cap_log: int, cap_iv: int) -> tuple[np.ndarray, dict[str, slice]]:
-    """The kernel's memory for one run, initialised; returns it and each segment's slice."""
+    """The kernel's memory for one run, initialised; returns it and each segment's slice.
+
+    The kernel initialises the per-request and per-transaction state (:func:`.kernel.run`) and writes the outputs.
+    """
     nb, nreq, nt = int(T[T_NB]), len(rarr), len(tbank)
     if not 1 <= nb <= MAX_BANKS:
         raise ValueError(f"the kernel handles 1 .. {MAX_BANKS} banks, got {nb}")
@@ -105,7 +108,7 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
     banks = slice(0, nb)
     given = {"T": T, "C": C, "CL": CL, "D": D.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
-             "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar, "RLEFT": rn}
+             "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar}
     for name, arr in given.items():
         M[seg[name]] = arr
     for name, v in _BANK_INIT.items():
@@ -113,8 +116,6 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     M[seg["DSTACK"]][banks] = np.arange(nb)
     M[seg["GRP"]][banks] = np.arange(nb) // int(T[T_BPG])
     M[seg["SC"]][banks] = IDLE_CMD
-    for name in ("LNEXT", "LPREV", "ACC", "DATA_END", "CTRL_RESP", "RESP"):
-        M[seg[name]] = -1
     M[seg["FAW"]] = -BIG
     M[seg["LAST"]] = -BIG
     return M, seg

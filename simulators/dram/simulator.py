@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from archgym_lite.core.simulator import Metric, Simulator
 from archgym_lite.core.space import Columns, Design, DesignSpace
 from simulators.dram import controller as K
 from simulators.dram import layout as L
-from simulators.dram.config import encode, knob_space
+from simulators.dram.config import C_LOG, C_REF, encode, knob_space
 from simulators.dram.devices import DeviceSpec, get_device
 from simulators.dram.energy import COMMAND_ENERGY_KEYS, STATES, background_power_mw, command_energies_nj
 from simulators.dram.features import queue_features
@@ -76,6 +77,8 @@ class PreparedTrace:
     col: np.ndarray
     wr: np.ndarray           # int64 0/1
     parent: np.ndarray       # request index
+    read_index: np.ndarray   # the read requests (all requests if none reads: read latency falls back to all)
+    p99_plan: tuple[int, float]  # how the 99th percentile of their latencies interpolates (controller.percentile)
 
     @property
     def n_transactions(self) -> int:
@@ -97,8 +100,11 @@ def prepare(trace: Trace, dev: DeviceSpec, mapping: AddressMapping) -> PreparedT
     period = dev.tck_ns if trace.clock_mhz is None else 1e3 / trace.clock_mhz
     arrival_ns = trace.cycle.astype(np.float64) * period
     arr = np.ceil(arrival_ns / dev.tck_ns - 1e-9).astype(np.int64)
-    return PreparedTrace(arr, start, nburst, arrival_ns, ~trace.is_write, bank, row, col,
-                         trace.is_write[rep].astype(np.int64), rep.astype(np.int64))
+    is_read = ~trace.is_write
+    read_index = np.flatnonzero(is_read) if is_read.any() else np.arange(len(trace))
+    return PreparedTrace(arr, start, nburst, arrival_ns, is_read, bank, row, col,
+                         trace.is_write[rep].astype(np.int64), rep.astype(np.int64), read_index,
+                         K.percentile_plan(read_index.size, 99))
 
 
 @dataclass(frozen=True)
@@ -157,44 +163,73 @@ class DRAMSimulator(Simulator):
         self._bg_mw = background_power_mw(self.device)
         self.space = knob_space(self.device, allow_no_refresh)
         self.metrics = METRICS
+        self._local = threading.local()  # per thread: the kernel's workspaces, with and without the command log
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
 
     # --- simulation -----------------------------------------------------------------------------
-    def kernel_args(self, design: Design, log: bool = False) -> tuple:
-        """Arguments of :func:`simulators.dram.controller.simulate` for a validated design."""
+    def kernel_args(self, design: Design, log: bool = False, inputs_only: bool = False) -> tuple:
+        """Arguments of :func:`simulators.dram.controller.simulate` for a validated design (``inputs_only``: all but
+        the design, as :class:`~.controller.Workspace` takes them)."""
         p = self.prepared
-        return (p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr, p.parent, self._timing, self._rules,
-                self._cmd_len, encode(design, log))
+        args = (p.req_arr, p.req_first, p.req_n, p.bank, p.row, p.col, p.wr, p.parent, self._timing, self._rules,
+                self._cmd_len)
+        return args if inputs_only else (*args, encode(design, log))
+
+    def _simulate(self, C: np.ndarray) -> tuple:
+        """:func:`~.controller.simulate` on this thread's cached workspace (views valid until its next run)."""
+        p = self.prepared
+        cache = self._local.__dict__
+        ws = cache.get(bool(C[C_LOG]))
+        if ws is None:  # output buffers sized for per-bank refresh (the most refresh intervals)
+            sizing = C.copy()
+            sizing[C_REF] = 2 if self._timing[L.T_REFIPB] > 0 else 1
+            ws = K.Workspace(*self.kernel_args({}, inputs_only=True),
+                             *K.capacities(p.req_arr, p.n_transactions, self._timing, sizing))
+        while not ws.run(C):
+            S = ws.M[: L.S_LEN]
+            ws = K.Workspace(*self.kernel_args({}, inputs_only=True), max(ws.cap_log, int(S[L.S_NLOG])),
+                             max(ws.cap_iv, int(S[L.S_NIV])))
+        cache[bool(C[C_LOG])] = ws
+        return ws.outputs()
 
     def run(self, design: Design, log: bool = False) -> RunResult:
         """Simulate one (validated) design; ``log=True`` also returns the command log ``(cycle, code, bank, row)``."""
+        data_end, ctrl_resp, resp, S, lg, iv = self._simulate(encode(design, log))
+        metrics, counts, states, lat, window = self._summarize(design, resp, S, iv)
+        return RunResult(metrics, counts, states, lat, lg.copy(), data_end.copy(), window,
+                         ctrl_resp * self.device.tck_ns - self.prepared.req_arrival_ns)
+
+    def _summarize(self, design: Design, resp: np.ndarray, S: np.ndarray, iv: np.ndarray) -> tuple:
+        """Metrics, command counts, background-state clocks, per-request latency and power window of a run."""
         p, dev = self.prepared, self.device
-        data_end, ctrl_resp, resp, S, lg, iv = K.simulate(*self.kernel_args(design, log))
-        if S[L.S_STUCK] or (resp < 0).any():  # defensive: the kernel always completes every request
+        sim_end, window, busy, n_open, unanswered = K.time_summary(resp, iv)  # sim_end: the last END_RESP
+        if S[L.S_STUCK] or unanswered:  # defensive: the kernel always completes every request
             raise RuntimeError(f"DRAM kernel left requests unanswered for design {design}")
         tck = dev.tck_ns
         lat = resp * tck - p.req_arrival_ns
-        sim_end = int(resp.max()) + 1  # the player's END_RESP of the last response
-        ends = iv[:, 1]
-        finite = ends[ends < K.BIG]
-        window = max(sim_end, int(finite.max()) if finite.size else 0)
-        if iv.shape[0] > 1 and (np.diff(iv[:, 0]) < 0).any():
-            iv = iv[np.argsort(iv[:, 0], kind="stable")]
-        busy = int(K.union_length(iv, window))
         pd_act, pd_pre, sref = int(S[L.S_TPD_ACT]), int(S[L.S_TPD_PRE]), int(S[L.S_TSREF])
         states = {"act_standby": busy - pd_act, "pre_standby": window - busy - pd_pre - sref,
                   "act_powerdown": pd_act, "pre_powerdown": pd_pre, "self_refresh": sref}
         counts = {name: int(S[L.S_CNT + c]) for c, name in enumerate(K.CMD_NAMES)}
-        counts["precharges"] = counts["ACT"] - int((ends >= K.BIG).sum())
+        counts["precharges"] = counts["ACT"] - n_open
         energy = self._energy_parts(counts, states)
         e_total = sum(energy.values())
         n_t = p.n_transactions
         sim_ns = sim_end * tck
-        reads = lat[p.req_is_read] if p.req_is_read.any() else lat
+        reads = lat[p.read_index]
         bw = n_t * dev.bytes_per_burst / sim_ns if sim_ns > 0 else 0.0
         metrics = {
             "sim_time_ns": sim_ns,
             "avg_read_latency_ns": float(reads.mean()),
-            "p99_read_latency_ns": float(np.percentile(reads, 99)),
+            "p99_read_latency_ns": K.percentile(reads, p.p99_plan),
             "max_read_latency_ns": float(reads.max()),
             "bandwidth_gbps": bw,
             "bandwidth_pct_peak": 100.0 * bw / dev.peak_gbps,
@@ -205,7 +240,7 @@ class DRAMSimulator(Simulator):
         }
         counts.update(hits=int(S[L.S_HITS]), misses=int(S[L.S_MISSES]), conflicts=int(S[L.S_CONFL]),
                       self_refreshes=int(S[L.S_NSREF]))
-        return RunResult(metrics, counts, states, lat, lg, data_end, window, ctrl_resp * tck - p.req_arrival_ns)
+        return metrics, counts, states, lat, window
 
     def _energy_parts(self, counts: dict[str, int], states: dict[str, int]) -> dict[str, float]:
         nd, e, tck, dev = self.device.n_devices, self._cmd_nj, self.device.tck_ns, self.device
@@ -227,7 +262,8 @@ class DRAMSimulator(Simulator):
         return {k: v * nd for k, v in parts.items()}
 
     def _evaluate(self, design: Design) -> dict[str, float]:
-        return {k: float(v) for k, v in self.run(design).metrics.items()}
+        _, _, resp, S, _, iv = self._simulate(encode(design))
+        return {k: float(v) for k, v in self._summarize(design, resp, S, iv)[0].items()}
 
     def _evaluate_batch(self, columns: Columns) -> dict[str, np.ndarray]:
         rows = DesignSpace.rows(columns)
