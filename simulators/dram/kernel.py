@@ -18,6 +18,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+from llvmlite import ir
 from numba import carray, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -93,6 +94,19 @@ def u(typingctx, i):
     return types.uint64(i), codegen
 
 
+@intrinsic
+def _scalar(typingctx):
+    """An empty instruction sequence that LLVM must keep: in a loop, it stops the loop from being vectorised. The
+    command scan reads keys stored one at a time just before; a vector load over such recent narrow stores waits
+    for them to retire (store-to-load forwarding fails), which costs more than the scalar loop."""
+
+    def codegen(context, builder, signature, args):
+        builder.asm(ir.FunctionType(ir.VoidType(), []), "", "", [], side_effect=True)
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
 @njit(cache=True, nogil=True, error_model="numpy")  # no zero-division checks (divisors are device constants)
 def run(mem):
     """Simulate the requests and transactions packed into the flat int64 memory ``M`` (:func:`.layout.pack`).
@@ -132,7 +146,6 @@ def run(mem):
     o_dirty = L.O_DIRTY
     o_dstack = L.O_DSTACK
     o_grp = L.O_GRP
-    o_rr = L.O_RR
     o_rk = L.O_RK
     o_sa, o_sc, o_si = L.O_SA, L.O_SC, L.O_SI
     o_head = L.O_HEAD
@@ -259,15 +272,17 @@ def run(mem):
         :func:`rank_next`), on bank b and on its bank group (the columns that rules of the scope can target:
         :data:`.layout.BANK_COLS`, :data:`.layout.GROUP_COLS`)."""
         M[u(o_last + c)] = t
-        r = o_D + (2 * NCMD + c) * NCMD  # rank rules of c
-        for x in range(WRA + 1):
-            M[u(o_rnext + x)] = max(M[u(o_rnext + x)], t + M[u(r + x)])
+        has = M[u(L.O_HAS + c)]  # which scopes have rules from c (bits: rank, bank, group)
+        if has & 1:
+            r = o_D + (2 * NCMD + c) * NCMD  # rank rules of c
+            for x in range(WRA + 1):
+                M[u(o_rnext + x)] = max(M[u(o_rnext + x)], t + M[u(r + x)])
         if b >= 0:
             r = o_D + c * NCMD  # bank rules
             q = o_bnext + b * NCMD
             for x in range(L.BANK_COLS):
                 M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
-            if grules:  # (else they never bind: see layout.pack)
+            if grules and has & 4:  # (without grules they never bind: see layout.pack)
                 r = o_D + (NCMD + c) * NCMD  # bank-group rules
                 q = o_gnext + M[u(o_grp + b)] * NCMD
                 for x in range(L.GROUP_COLS):
@@ -732,7 +747,7 @@ def run(mem):
         if b >= 0:
             if M[u(o_dirty + b)] == 0:  # (a bank-scope command always marks its bank: a guard)
                 local_ready(b)
-            if grules:
+            if grules and M[u(L.O_HAS + c)] & 4:
                 refresh_group(b)
         if refm != 0:
             ref_update(c, t)
@@ -761,16 +776,20 @@ def run(mem):
             M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = -2, c, t, 1
         base = max(now, M[u(L.S_CMDBUS)])
         for c in range(WRA + 1):  # ACT .. WRA (PREA is a rank command)
-            M[u(o_rr + c)] = max(base, M[u(o_rnext + c)])
-        M[u(o_rr + ACT)] = max(M[u(o_rr + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)
-        for c in range(WRA + 1):
-            M[u(o_rk + c)] = (M[u(o_rr + c)] + M[u(o_CL + c)]) << sh5
+            M[u(o_rk + c)] = (max(base, M[u(o_rnext + c)]) + M[u(o_CL + c)]) << sh5
+        t = max(base, M[u(o_rnext + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)  # tFAW
+        M[u(o_rk + ACT)] = (t + M[u(o_CL + ACT)]) << sh5
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
         # its bank / bank-group part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
         bcomp = ((bkey << sh) + bid + 1) << 5 if bkey < L.BIG else L.BIG
-        m = L.BIG
-        for b in range(nb):
+        m = m1 = m2 = m3 = L.BIG
+        for b in range(0, nb, 4):  # four banks a pass into four minima (bank slots up to MAX_BANKS: idle keys)
+            _scalar()
             m = min(m, max(M[u(o_sa + b)], M[u(o_rk + M[u(o_sc + b)])] + M[u(o_si + b)]))
+            m1 = min(m1, max(M[u(o_sa + b + 1)], M[u(o_rk + M[u(o_sc + b + 1)])] + M[u(o_si + b + 1)]))
+            m2 = min(m2, max(M[u(o_sa + b + 2)], M[u(o_rk + M[u(o_sc + b + 2)])] + M[u(o_si + b + 2)]))
+            m3 = min(m3, max(M[u(o_sa + b + 3)], M[u(o_rk + M[u(o_sc + b + 3)])] + M[u(o_si + b + 3)]))
+        m = min(min(m, m1), min(m2, m3))
         if m < bcomp:
             b = m & 31
             c = M[u(o_ncmd + b)]

@@ -58,7 +58,7 @@ _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "gr
 IDLE_CMD = 7
 _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG}
 FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * NCMD, **{b.upper(): MAX_BANKS for b in _BANK},
-         "RR": NCMD, "RK": 8, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
+         "RK": 8, "HAS": NCMD, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
          "LAST": NCMD, "FAW": 4, "BEST": 4}
 VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "LNEXT", "LPREV", "TFLAG", "ACC", "RLEFT",
             "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
@@ -104,6 +104,9 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     # one group, tRRD_L = tRRD_S, tCCD_L = tCCD_S): the kernel then skips them.
     Dr = D.reshape(3, NCMD, NCMD)
     M[S_LEN + H_GRULES] = int((Dr[GROUP] > Dr[RANK]).any())
+    # per previous command: which scopes have rules into the columns the kernel raises (1 rank, 2 bank, 4 group)
+    M[seg["HAS"]] = (rule[RANK, :, : WRA + 1].any(axis=1) + 2 * rule[BANK, :, :BANK_COLS].any(axis=1)
+                     + 4 * rule[GROUP, :, :GROUP_COLS].any(axis=1))
     for name in VARIABLE:
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
     banks = slice(0, nb)
@@ -111,11 +114,11 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
              "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar}
     for name, arr in given.items():
         M[seg[name]] = arr
-    for name, v in _BANK_INIT.items():
-        M[seg[name.upper()]][banks] = v
+    for name, v in _BANK_INIT.items():  # (bank slots beyond nb too: idle, never marked)
+        M[seg[name.upper()]] = v
     M[seg["DSTACK"]][banks] = np.arange(nb)
     M[seg["GRP"]][banks] = np.arange(nb) // int(T[T_BPG])
-    M[seg["SC"]][banks] = IDLE_CMD
+    M[seg["SC"]] = IDLE_CMD
     M[seg["FAW"]] = -BIG
     M[seg["LAST"]] = -BIG
     return M, seg
