@@ -1,7 +1,7 @@
 """The ``archgym`` app: one typer application assembled from the command modules of this package.
 
 Commands by job: ``catalog`` (envs, agents), ``trials`` (run, simulate, replay), ``sweeps`` (sweep, report),
-``proxy`` (proxy train/eval/search), ``plugins`` (new-env, check). Each module imports only
+``proxy`` (proxy train/eval/search/loop), ``plugins`` (new-env, check). Each module imports only
 :mod:`archgym_lite.cli.common` and the library; this module imports them all.
 """
 
