@@ -26,6 +26,7 @@ import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from archgym_lite.report.landscape import CoordinateDescent  # noqa: E402
 from archgym_lite.trials.logs import load  # noqa: E402
 from archgym_lite.trials.run import run_trial  # noqa: E402
 from simulators.dram import OBJECTIVES, make_env  # noqa: E402
@@ -40,25 +41,8 @@ def best_known(objective: dict, extra: list[dict], n: int = 1000) -> float:
     designs = space.sample_batch(2024, n)
     r = obj.reward_batch(sim.evaluate_batch(designs))
     starts = [designs[i] for i in np.argsort(-r)[:4]] + extra
-    cache: dict[tuple, float] = {}
-
-    def reward(d: dict) -> float:
-        key = tuple(d[p.name] for p in space.params)
-        if key not in cache:
-            cache[key] = obj.reward(sim.evaluate(d))
-        return cache[key]
-
-    best = float(r.max())
-    for d in starts:
-        d, cur, better = dict(d), reward(d), True
-        while better:
-            better = False
-            for p in space.params:
-                for v in p.levels:
-                    if v != d[p.name] and reward({**d, p.name: v}) > cur + 1e-12:
-                        d, cur, better = {**d, p.name: v}, reward({**d, p.name: v}), True
-        best = max(best, cur)
-    return best
+    climber = CoordinateDescent(space, lambda d: obj.reward(sim.evaluate(d)))
+    return max(float(r.max()), climber.best(starts)[1])
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "experiments" / "reference"))
 
+from archgym_lite.report.landscape import CoordinateDescent  # noqa: E402
 from simulators.dram import DRAMSimulator, load_stl  # noqa: E402
 from simulators.dram import controller as K  # noqa: E402
 from simulators.dram.traces import generate, stl_text  # noqa: E402
@@ -160,25 +161,11 @@ def landscape(n_designs: int, seeds: int) -> None:
     t0 = time.perf_counter()
     designs = space.sample_batch(12345, n_designs)
     r = obj.reward_batch(sim.evaluate_batch(designs))
-    cache: dict[tuple, float] = {}
-
-    def reward(d: dict) -> float:
-        key = tuple(d[p.name] for p in space.params)
-        if key not in cache:
-            cache[key] = obj.reward(sim.evaluate(d))
-        return cache[key]
-
-    best_r, best_d = float(r.max()), designs[int(r.argmax())]
-    for i in np.argsort(-r)[:8]:  # best known: coordinate descent from the 8 best random designs
-        d, cur, better = dict(designs[i]), reward(designs[i]), True
-        while better:
-            better = False
-            for p in space.params:
-                for v in p.levels:
-                    if v != d[p.name] and reward({**d, p.name: v}) > cur + 1e-12:
-                        d, cur, better = {**d, p.name: v}, reward({**d, p.name: v}), True
-        if cur > best_r:
-            best_r, best_d = cur, d
+    climber = CoordinateDescent(space, lambda d: obj.reward(sim.evaluate(d)))
+    reward = climber.reward
+    best_d, best_r = climber.best(designs[i] for i in np.argsort(-r)[:8])  # from the 8 best random designs
+    if r.max() > best_r:
+        best_r, best_d = float(r.max()), designs[int(r.argmax())]
     tol = 1e-3 * max(abs(best_r), 1.0)
     print(f"distinct rewards among {n_designs} random designs: {len(np.unique(np.round(r, 9)))}; reward range "
           f"{r.min():.3f} .. {r.max():.3f}; best known {best_r:.4f} (random's best {r.max():.4f})")
