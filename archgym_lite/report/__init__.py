@@ -2,8 +2,8 @@
 
 Modules: ``fronts`` (pure helpers: best-so-far, evaluations to target, Pareto masks, 2-D hypervolume),
 ``analysis`` (per-env statistics: targets, hit rates, identical trials, hypervolumes under each trial's
-objective), ``tables`` (reading a run, :func:`write_report`), ``plots`` (matplotlib PNGs). Every file is written
-atomically; ``report.md`` is written last.
+objective), ``tables`` (reading a run, :func:`write_report`), ``plots`` (matplotlib PNGs), ``landscape`` (the
+best reward known, by coordinate descent). Every file is written atomically; ``report.md`` is written last.
 """
 
 from archgym_lite.report.analysis import DEFAULT_TARGET, resolve_target
