@@ -69,26 +69,37 @@ def layer_dram(s1: Mapping[str, np.ndarray], word: Any, if_kib: Any, f_kib: Any,
     return {"dram_if": d_if, "dram_f": d_f, "dram_ofw": d_ofw, "dram_ofr": d_ofr, "cycles": cycles}
 
 
+#: The design columns that set the per-design cost constants (each constant depends on exactly one of them).
+COST_COLUMNS = ("ifmap_sram_kib", "filter_sram_kib", "ofmap_sram_kib", "dram", "clock_mhz")
+
+
+def column_costs(column: str, values: Any) -> dict[str, np.ndarray]:
+    """The cost constants that one of :data:`COST_COLUMNS` sets, for an array of its values."""
+    if column.endswith("_sram_kib"):
+        op = column.removesuffix("_sram_kib")
+        return {f"{op}_{key}": v for key, v in sram(values).items()}
+    if column == "dram":
+        names = np.asarray(values, dtype=object)
+        uniq, inv = np.unique(names, return_inverse=True)
+        inv = inv.reshape(-1)
+        ifs = [get_interface(str(u)) for u in uniq]
+        return {f"dram_{key}": np.array([getattr(i, key) for i in ifs])[inv]
+                for key in ("gbps", "read_pj_per_byte", "write_pj_per_byte", "static_mw", "phy_area_mm2")}
+    if column == "clock_mhz":
+        clock = np.asarray(values, dtype=np.float64)
+        cu, ci = np.unique(clock, return_inverse=True)
+        ci = ci.reshape(-1)
+        volts = np.array([voltage_for(float(c)) for c in cu])
+        return {"clock_mhz": clock, "volts": volts[ci], "dyn": np.array([dynamic_scale(v) for v in volts])[ci],
+                "leak": np.array([leakage_scale(v) for v in volts])[ci]}
+    raise KeyError(f"{column!r} is not one of {COST_COLUMNS}")
+
+
 def design_costs(dt: Datatype, cols: Mapping[str, Any]) -> dict[str, Any]:
     """Per-design cost constants (arrays) from the SRAM sizes, DRAM interface and clock columns."""
     out: dict[str, Any] = {}
-    for op in ("ifmap", "filter", "ofmap"):
-        s = sram(cols[f"{op}_sram_kib"])
-        for key, v in s.items():
-            out[f"{op}_{key}"] = v
-    names = np.asarray(cols["dram"], dtype=object)
-    uniq, inv = np.unique(names, return_inverse=True)
-    inv = inv.reshape(-1)
-    ifs = [get_interface(str(u)) for u in uniq]
-    for key in ("gbps", "read_pj_per_byte", "write_pj_per_byte", "static_mw", "phy_area_mm2"):
-        out[f"dram_{key}"] = np.array([getattr(i, key) for i in ifs])[inv]
-    clock = np.asarray(cols["clock_mhz"], dtype=np.float64)
-    cu, ci = np.unique(clock, return_inverse=True)
-    volts = np.array([voltage_for(float(c)) for c in cu])
-    out["clock_mhz"] = clock
-    out["volts"] = volts[ci.reshape(-1)]
-    out["dyn"] = np.array([dynamic_scale(v) for v in volts])[ci.reshape(-1)]
-    out["leak"] = np.array([leakage_scale(v) for v in volts])[ci.reshape(-1)]
+    for column in COST_COLUMNS:
+        out.update(column_costs(column, cols[column]))
     return out
 
 
@@ -183,7 +194,7 @@ class ScalarModel:
         self.dt = datatype
         self._macs = float(workload.macs)
         self._cache: dict[tuple[int, int, str], tuple[list[tuple[float, ...]], float, float, float]] = {}
-        self._costs: dict[tuple[Any, ...], dict[str, float]] = {}
+        self._costs: dict[tuple[str, Any], dict[str, float]] = {}
 
     def _stage1(self, r: int, c: int, df: str) -> tuple[list[tuple[float, ...]], float, float, float]:
         key = (r, c, df)
@@ -196,15 +207,16 @@ class ScalarModel:
         return hit
 
     def _design_costs(self, design: Mapping[str, Any]) -> dict[str, float]:
-        key = (design["ifmap_sram_kib"], design["filter_sram_kib"], design["ofmap_sram_kib"], design["dram"],
-               design["clock_mhz"])
-        hit = self._costs.get(key)
-        if hit is None:
-            cols = {"ifmap_sram_kib": [key[0]], "filter_sram_kib": [key[1]], "ofmap_sram_kib": [key[2]],
-                    "dram": [key[3]], "clock_mhz": [key[4]]}
-            hit = {k: float(v[0]) for k, v in design_costs(self.dt, cols).items()}
-            self._costs[key] = hit
-        return hit
+        """The cost constants of ``design``, cached per column value (a few dozen values in all)."""
+        out: dict[str, float] = {}
+        for column in COST_COLUMNS:
+            key = (column, design[column])
+            part = self._costs.get(key)
+            if part is None:
+                part = {k: float(v[0]) for k, v in column_costs(column, [key[1]]).items()}
+                self._costs[key] = part
+            out.update(part)
+        return out
 
     def evaluate(self, design: Mapping[str, Any]) -> dict[str, float]:
         r, c = design["array_rows"], design["array_cols"]
