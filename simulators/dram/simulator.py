@@ -19,7 +19,7 @@ from simulators.dram import layout as L
 from simulators.dram.config import C_LOG, C_REF, encode, knob_space
 from simulators.dram.devices import DeviceSpec, get_device
 from simulators.dram.energy import COMMAND_ENERGY_KEYS, STATES, background_power_mw, command_energies_nj
-from simulators.dram.features import queue_features
+from simulators.dram import features as F
 from simulators.dram.mapping import AddressMapping, get_mapping
 from simulators.dram.timing import command_lengths, dense_tables
 from simulators.dram.traces import GENERATORS, Trace, generate, load_trace
@@ -279,8 +279,8 @@ class DRAMSimulator(Simulator):
         return self.run(self.space.validate(design), log=True).log
 
     def proxy_features(self, columns: Columns) -> dict[str, np.ndarray]:
-        """Buffer slots and effective in-flight limit (log2) for proxy models; see :mod:`.features`."""
-        return queue_features(columns, self.device.n_banks)
+        """Buffer slots, in-flight limit (log2) and the knobs as they act, for proxy models; see :mod:`.features`."""
+        return F.proxy_features(columns, self.device.n_banks)
 
     def detail_report(self, design: dict[str, Any]) -> Any:
         """Command counts and energy by command and by background state (one row each)."""
