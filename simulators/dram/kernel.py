@@ -182,6 +182,7 @@ def run(mem):
     respq, refm, pdm = M[u(o_C + cfg.C_RESP)], M[u(o_C + cfg.C_REF)], M[u(o_C + cfg.C_PD)]
     arb, maxact = M[u(o_C + cfg.C_ARB)], M[u(o_C + cfg.C_MAXACT)]
     per_bank = refm == 2
+    queue_blind = (page == 0 or page == 2) and sched != 2  # bank machines that ignore requests behind their own
     refi = M[u(o_T + L.T_REFIPB)] if per_bank else M[u(o_T + L.T_REFI)]
     maxpost = M[u(o_C + cfg.C_MAXPOST)] * (nb if per_bank else 1)
     maxpull = M[u(o_C + cfg.C_MAXPULL)] * (nb if per_bank else 1)
@@ -623,12 +624,17 @@ def run(mem):
                 M[u(o_head + b)] = j
             M[u(o_tail + b)] = j
             M[u(o_cnt + b)] += 1
+            # A bank machine that holds a request keeps its choice when its policies do not look at the queue
+            # (Open / Closed pages; Fifo, or FrFcfs unless this is its first row hit): no re-evaluation.
+            same = queue_blind and M[u(o_cur + b)] >= 0
             if M[u(o_bst + b)] != 0 and M[u(o_trow + j)] == M[u(o_orow + b)]:
+                same = same and (sched == 0 or M[u(o_nhit + b)] > 0)
                 M[u(o_nhit + b)] += 1
             M[u(L.S_OCC_W if M[u(o_twr + j)] else L.S_OCC_R)] += 1
             M[u(L.S_OCC_ALL)] += 1
             M[u(L.S_LASTBANK)] = b
-            mark(b)
+            if not same:
+                mark(b)
         M[u(L.S_PAYLOADS)] += M[u(o_rn + r)]
         M[u(L.S_ENDREQ)] = t + delay
         M[u(L.S_FE_R)] = r + 1
