@@ -191,6 +191,7 @@ def run(mem):
     while (1 << sh) < nreq + 2:
         sh += 1
     sh5 = sh + 5  # 5 bits of bank index below the id (at most 32 banks)
+    simask = (1 << sh5) - 1  # the id part of a key
     IDLE_CMD = L.IDLE_CMD
 
     # --- bookkeeping ---------------------------------------------------------------------------------------
@@ -755,10 +756,11 @@ def run(mem):
                 local_ready(b)
             if grules and M[u(L.O_HAS + c)] & 4:
                 refresh_group(b)
-        if refm != 0:
+        if refm != 0 and c >= REF:  # (the managers react to refresh and power-down commands only)
             ref_update(c, t)
         if pdm != 0:
-            pd_update(c, t)
+            if c >= REF:
+                pd_update(c, t)
             if M[u(L.S_PAYLOADS)] == 0:
                 pd_entry()
         M[u(L.S_DIRTY)] = 1
@@ -781,8 +783,15 @@ def run(mem):
             bid = -1
             M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = -2, c, t, 1
         base = max(now, M[u(L.S_CMDBUS)])
-        for c in range(WRA + 1):  # ACT .. WRA (PREA is a rank command)
-            M[u(o_rk + c)] = (max(base, M[u(o_rnext + c)]) + M[u(o_CL + c)]) << sh5
+        # the commands bank machines can have (PREA is a rank command; Open pages never auto-precharge, Closed
+        # pages always do)
+        M[u(o_rk + PRE)] = (max(base, M[u(o_rnext + PRE)]) + M[u(o_CL + PRE)]) << sh5
+        if page != 2:
+            M[u(o_rk + RD)] = (max(base, M[u(o_rnext + RD)]) + M[u(o_CL + RD)]) << sh5
+            M[u(o_rk + WR)] = (max(base, M[u(o_rnext + WR)]) + M[u(o_CL + WR)]) << sh5
+        if page != 0:
+            M[u(o_rk + RDA)] = (max(base, M[u(o_rnext + RDA)]) + M[u(o_CL + RDA)]) << sh5
+            M[u(o_rk + WRA)] = (max(base, M[u(o_rnext + WRA)]) + M[u(o_CL + WRA)]) << sh5
         t = max(base, M[u(o_rnext + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)  # tFAW
         M[u(o_rk + ACT)] = (t + M[u(o_CL + ACT)]) << sh5
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
@@ -791,10 +800,10 @@ def run(mem):
         m = m1 = m2 = m3 = L.BIG
         for b in range(0, nb, 4):  # four banks a pass into four minima (bank slots up to MAX_BANKS: idle keys)
             _scalar()
-            m = min(m, max(M[u(o_sa + b)], M[u(o_rk + M[u(o_sc + b)])] + M[u(o_si + b)]))
-            m1 = min(m1, max(M[u(o_sa + b + 1)], M[u(o_rk + M[u(o_sc + b + 1)])] + M[u(o_si + b + 1)]))
-            m2 = min(m2, max(M[u(o_sa + b + 2)], M[u(o_rk + M[u(o_sc + b + 2)])] + M[u(o_si + b + 2)]))
-            m3 = min(m3, max(M[u(o_sa + b + 3)], M[u(o_rk + M[u(o_sc + b + 3)])] + M[u(o_si + b + 3)]))
+            m = min(m, max(M[u(o_sa + b)], M[u(o_rk + M[u(o_sc + b)])] + (M[u(o_sa + b)] & simask)))
+            m1 = min(m1, max(M[u(o_sa + b + 1)], M[u(o_rk + M[u(o_sc + b + 1)])] + (M[u(o_sa + b + 1)] & simask)))
+            m2 = min(m2, max(M[u(o_sa + b + 2)], M[u(o_rk + M[u(o_sc + b + 2)])] + (M[u(o_sa + b + 2)] & simask)))
+            m3 = min(m3, max(M[u(o_sa + b + 3)], M[u(o_rk + M[u(o_sc + b + 3)])] + (M[u(o_sa + b + 3)] & simask)))
         m = min(min(m, m1), min(m2, m3))
         if m < bcomp:
             b = m & 31
