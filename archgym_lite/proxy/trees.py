@@ -98,7 +98,10 @@ class TreeEnsemble:
         return int(self.leaf_values.shape[1])
 
     def _features(self, X: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(X, dtype=np.float32 if self.float32_features else np.float64)
+        """``X`` in the dtype the thresholds compare in; a C- or Fortran-ordered block as it is (the encoder writes
+        Fortran order: one contiguous column per feature), anything else copied to C order."""
+        X = np.asarray(X, dtype=np.float32 if self.float32_features else np.float64)
+        return X if X.flags.c_contiguous or X.flags.f_contiguous else np.ascontiguousarray(X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """``(n, n_outputs)`` predictions."""

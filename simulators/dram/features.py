@@ -16,21 +16,28 @@ knob as it acts, with one neutral code wherever it cannot act, so designs that b
 * ``serial``: one slot per buffer (``RequestBufferSize`` 1: a bank machine never has two requests to choose
   from) or one outstanding transaction (``MaxActiveTransactions`` 1 under a Fifo/Reorder arbiter). Then the
   scheduler has no choice and the responses come in request order.
-* ``scheduler_choice``: 0 for Fifo *or* a serial design, 1 FrFcfs, 2 FrFcfsGrp.
-* ``reorder_responses``: 1 where ``RespQueue`` Reorder can change anything: not serial and not behind an
-  Arbiter Reorder (which already returns requests in order).
+* ``scheduler_choice``: 0 for Fifo, a serial design *or* FrFcfs under the Closed page policy (every column
+  command auto-precharges, so no request ever finds its row open and "oldest row hit, else oldest" is the
+  oldest), 1 FrFcfs, 2 FrFcfsGrp.
+* ``in_order_responses``: 1 where the player gets its responses in request order: ``RespQueue`` Reorder,
+  Arbiter Reorder (either reorder stage does it; with a Fifo/Reorder arbiter the two knobs act only through
+  this), or a serial design (in order anyway); else 0.
 * ``log2_max_active``: ``MaxActiveTransactions`` where the arbiter applies it; Arbiter Simple has no limit,
   coded one step above the largest level (log2 256 = 8).
 * ``buffer_organisation``: 0 Bankwise, 1 ReadWrite, 2 Shared where it can bind, -1 where it cannot: serial, or at
   most ``RequestBufferSize`` requests outstanding (a capped arbiter with ``MaxActiveTransactions`` <= the size),
   which every organisation stores whole.
+* ``log2_buffer_depth``: ``RequestBufferSize`` as it binds: under a Fifo/Reorder arbiter at most
+  ``MaxActiveTransactions`` requests are outstanding, so a larger buffer holds no more; ``log2 min(size, limit)``.
 * ``open_page``: 1 for Open/OpenAdaptive (rows stay open after a column command: row hits, and active-standby
   background power), 0 for Closed/ClosedAdaptive.
 
-On all 442,368 designs of DRAM-v0 (its full space, simulated once) Scheduler and RespQueue never change read
-latency where these codes call them inert; the buffer organisation rule holds for latency in every design the
-rule names. With them the active-sampling proxy's fresh-uniform error fell from 0.75% to ~0.5% on read latency
-(numbers in the commit messages; ``experiments/bench/bench_proxy.py`` measures).
+Checked on all 442,368 designs of DRAM-v0 (its full space, simulated once): designs with the same codes and the
+same other knobs have identical read latency, power and energy (Scheduler where ``scheduler_choice`` is equal,
+SchedulerBuffer where ``buffer_organisation`` is -1, RequestBufferSize beyond the depth, Arbiter Fifo/Reorder and
+RespQueue where ``in_order_responses`` is equal, MaxActiveTransactions under Arbiter Simple); the test suite
+checks each rule on the simulator. With them the active-sampling proxy's fresh-uniform error fell from ~0.75% to
+~0.5% on read latency and power (numbers in the commit messages; ``experiments/bench/bench_proxy.py`` measures).
 """
 
 from __future__ import annotations
@@ -43,45 +50,58 @@ import numpy as np
 UNLIMITED_LOG2 = 8.0
 
 
-def _capped(columns: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Arbiter Fifo or Reorder: ``MaxActiveTransactions`` applies."""
-    return np.asarray(columns["Arbiter"]) != "Simple"
-
-
-def queue_features(columns: Mapping[str, np.ndarray], n_banks: int) -> dict[str, np.ndarray]:
-    """``log2`` of the buffer slots and of the effective in-flight limit, per design."""
-    size = np.asarray(columns["RequestBufferSize"], dtype=float)
+def _masks(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The level tests the features share, each done once (a comparison over an object column costs ~15 ns a
+    design, and prediction has ~1 us a design in all)."""
     org = np.asarray(columns["SchedulerBuffer"])
-    slots = np.where(org == "Bankwise", n_banks * size, np.where(org == "ReadWrite", 2.0 * size, size))
-    capped = _capped(columns)
-    limit = np.where(capped, np.minimum(slots, np.asarray(columns["MaxActiveTransactions"], dtype=float)), slots)
+    page = np.asarray(columns["PagePolicy"])
+    closed = page == "Closed"
+    return {"bankwise": org == "Bankwise", "readwrite": org == "ReadWrite",
+            "capped": np.asarray(columns["Arbiter"]) != "Simple", "closed": closed,
+            "open_page": ~(closed | (page == "ClosedAdaptive"))}
+
+
+def queue_features(columns: Mapping[str, np.ndarray], n_banks: int,
+                   masks: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """``log2`` of the buffer slots and of the effective in-flight limit, per design."""
+    if masks is None:
+        org = np.asarray(columns["SchedulerBuffer"])
+        masks = {"bankwise": org == "Bankwise", "readwrite": org == "ReadWrite",
+                 "capped": np.asarray(columns["Arbiter"]) != "Simple"}
+    m = masks
+    size = np.asarray(columns["RequestBufferSize"], dtype=float)
+    slots = np.where(m["bankwise"], n_banks * size, np.where(m["readwrite"], 2.0 * size, size))
+    max_active = np.asarray(columns["MaxActiveTransactions"], dtype=float)
+    limit = np.where(m["capped"], np.minimum(slots, max_active), slots)
     return {"log2_buffer_slots": np.log2(slots), "log2_inflight_limit": np.log2(limit)}
 
 
-def effective_knobs(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def effective_knobs(columns: Mapping[str, np.ndarray],
+                    masks: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """The knobs as they act (module docstring), one float array each."""
+    m = masks if masks is not None else _masks(columns)
     size = np.asarray(columns["RequestBufferSize"], dtype=float)
     max_active = np.asarray(columns["MaxActiveTransactions"], dtype=float)
-    arbiter = np.asarray(columns["Arbiter"])
-    capped = arbiter != "Simple"
+    capped = m["capped"]
     serial = (size == 1) | (capped & (max_active == 1))
     sched = np.asarray(columns["Scheduler"])
-    choice = np.where(sched == "FrFcfs", 1.0, np.where(sched == "FrFcfsGrp", 2.0, 0.0))
-    org = np.asarray(columns["SchedulerBuffer"])
-    org_code = np.where(org == "Bankwise", 0.0, np.where(org == "ReadWrite", 1.0, 2.0))
-    whole = serial | (capped & (max_active <= size))
-    page = np.asarray(columns["PagePolicy"])
+    choice = np.where(sched == "FrFcfsGrp", 2.0, np.where((sched == "FrFcfs") & ~m["closed"], 1.0, 0.0))
+    choice[serial] = 0.0
+    organisation = np.where(m["bankwise"], 0.0, np.where(m["readwrite"], 1.0, 2.0))
+    organisation[serial | (capped & (max_active <= size))] = -1.0
+    in_order = serial | (np.asarray(columns["Arbiter"]) == "Reorder") | (np.asarray(columns["RespQueue"]) == "Reorder")
     return {
         "serial": serial.astype(float),
-        "scheduler_choice": np.where(serial, 0.0, choice),
-        "reorder_responses": ((np.asarray(columns["RespQueue"]) == "Reorder") & ~serial
-                              & (arbiter != "Reorder")).astype(float),
+        "scheduler_choice": choice,
+        "in_order_responses": in_order.astype(float),
         "log2_max_active": np.where(capped, np.log2(max_active), UNLIMITED_LOG2),
-        "buffer_organisation": np.where(whole, -1.0, org_code),
-        "open_page": ((page == "Open") | (page == "OpenAdaptive")).astype(float),
+        "buffer_organisation": organisation,
+        "log2_buffer_depth": np.log2(np.where(capped, np.minimum(size, max_active), size)),
+        "open_page": m["open_page"].astype(float),
     }
 
 
 def proxy_features(columns: Mapping[str, np.ndarray], n_banks: int) -> dict[str, np.ndarray]:
     """Every domain feature: :func:`queue_features`, then :func:`effective_knobs`."""
-    return {**queue_features(columns, n_banks), **effective_knobs(columns)}
+    masks = _masks(columns)
+    return {**queue_features(columns, n_banks, masks), **effective_knobs(columns, masks)}
