@@ -13,6 +13,7 @@ simulator time. Episodes never terminate; they are truncated after ``max_steps``
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -33,8 +34,17 @@ class StepLogger(Protocol):
     def log(self, design: Mapping[str, Any], metrics: Mapping[str, float], reward: float, feasible: bool,
             sim_time_s: float, wall_time_s: float) -> None: ...
 
+
 OBS_CLIP = 50.0
 ACTION_MODES = ("design", "move")
+
+
+def _squash(x: float, ref: float) -> float:
+    """One observation entry: ``sign(x) * log1p(|x| / ref)`` clipped to ``+-OBS_CLIP`` (NaN stays NaN)."""
+    if x != x:
+        return x
+    y = math.copysign(math.log1p(abs(x) / ref), x) if x else 0.0
+    return min(OBS_CLIP, max(-OBS_CLIP, y))
 
 
 class DesignEnv(gym.Env):
@@ -86,6 +96,7 @@ class DesignEnv(gym.Env):
         self._metric_names = simulator.metric_names
         ref = np.array([abs(ref_metrics[m]) for m in self._metric_names], dtype=float)
         self._ref = np.where(ref > 0, ref, 1.0)
+        self._ref_list = self._ref.tolist()
         if objective is None:
             objective = Objective.from_spec(
                 {"targets": {m: max(abs(ref_metrics[m]), 1e-12) for m in self._metric_names}}, simulator.metrics
@@ -99,6 +110,7 @@ class DesignEnv(gym.Env):
         self.action_space = (
             self.space.multidiscrete_space() if action_mode == "design" else spaces.MultiDiscrete([3] * n_d)
         )
+        self._action_nvec = self.action_space.nvec.tolist()
         low = np.full(n_m + (n_d if observe_design else 0), -OBS_CLIP, dtype=np.float32)
         high = np.full_like(low, OBS_CLIP)
         if observe_design:
@@ -130,9 +142,9 @@ class DesignEnv(gym.Env):
     def _obs(self, metrics: dict[str, float] | None) -> np.ndarray:
         n_m = len(self._metric_names)
         out = np.zeros(self.observation_space.shape, dtype=np.float32)
-        if metrics is not None:
-            x = np.fromiter((metrics[m] for m in self._metric_names), dtype=float, count=n_m)
-            out[:n_m] = np.clip(np.sign(x) * np.log1p(np.abs(x) / self._ref), -OBS_CLIP, OBS_CLIP)
+        if metrics is not None:  # sign(x) * log1p(|x| / ref), clipped; in Python: a few metrics, no numpy calls
+            out[:n_m] = [_squash(float(metrics[m]), r) for m, r in zip(self._metric_names, self._ref_list,
+                                                                        strict=True)]
         if self.observe_design:
             out[n_m:] = self._idx / np.maximum(self._nvec - 1, 1)
         return out
@@ -162,7 +174,8 @@ class DesignEnv(gym.Env):
     def step(self, action: Any):
         t_wall = time.perf_counter()
         a = np.asarray(action, dtype=np.int64).reshape(-1)
-        if a.shape[0] != len(self._names) or (a < 0).any() or (a >= self.action_space.nvec).any():
+        if a.shape[0] != len(self._names) or not all(0 <= x < n for x, n in zip(a.tolist(), self._action_nvec,
+                                                                                strict=True)):
             raise SpecError(f"action {a.tolist()} not in {self.action_space}", "action")
         self._idx = a.copy() if self.action_mode == "design" else np.clip(self._idx + a - 1, 0, self._nvec - 1)
         self.design = self._design_of(self._idx)
