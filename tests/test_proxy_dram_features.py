@@ -97,7 +97,7 @@ def test_knobs_called_inert_change_no_metric():
     for fixed, knob, levels in cases:
         names = knob if isinstance(knob, tuple) else (knob,)
         values = [v if isinstance(knob, tuple) else (v,) for v in levels]
-        designs = [sim.space.validate({**base, **fixed, **dict(zip(names, v))}) for v in values]
+        designs = [sim.space.validate({**base, **fixed, **dict(zip(names, v, strict=True))}) for v in values]
         feats = proxy_features(sim.space.columns(designs), sim.device.n_banks)
         assert all(np.unique(v).size == 1 for k, v in feats.items() if k != "log2_buffer_slots"), (fixed, knob)
         results = [sim.evaluate(d) for d in designs]

@@ -27,11 +27,15 @@ from archgym_lite.proxy.progress import Reporter
 
 
 def merge(a: ProxyDataset, b: ProxyDataset) -> ProxyDataset:
-    """Designs of both (first occurrence kept), notes of both."""
+    """Designs of both (first occurrence kept), notes of both, which of them were drawn spread over the space."""
     cols = {k: np.concatenate([a.columns[k], b.columns[k]]) for k in a.columns}
     mets = {k: np.concatenate([a.metrics[k], b.metrics[k]]) for k in a.metrics}
+    tag = " spread"  # not a metric name: metric names are identifiers
+    mets[tag] = np.concatenate([a.spread_mask(), b.spread_mask()])
     cols, mets = dedupe(cols, mets, list(a.columns))
-    return ProxyDataset(a.env_id, a.env_kwargs, cols, mets, a.n_rows_read + b.n_rows_read, a.notes + b.notes)
+    spread = mets.pop(tag)
+    return ProxyDataset(a.env_id, a.env_kwargs, cols, mets, a.n_rows_read + b.n_rows_read, a.notes + b.notes,
+                        spread if spread.any() else None)
 
 
 def unseen(columns: Columns, data: ProxyDataset) -> np.ndarray:

@@ -112,7 +112,11 @@ def level_codes(param: Any, col: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ProxyDataset:
-    """Unique designs (as validated columns) with their metrics."""
+    """Unique designs (as validated columns) with their metrics.
+
+    ``spread``: per design, True where it was drawn over the whole space (uniform or Latin hypercube), False where
+    it was chosen (actively sampled, logged by an agent, verified by the proxy loop); ``None``: none was drawn so.
+    """
 
     env_id: str
     env_kwargs: dict[str, Any]
@@ -120,13 +124,19 @@ class ProxyDataset:
     metrics: dict[str, np.ndarray]
     n_rows_read: int = 0
     notes: list[str] = field(default_factory=list)
+    spread: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(next(iter(self.metrics.values())))
 
+    def spread_mask(self) -> np.ndarray:
+        """``spread`` as a boolean array (all False when ``None``)."""
+        return np.zeros(len(self), dtype=bool) if self.spread is None else np.asarray(self.spread, dtype=bool)
+
     def subset(self, idx: np.ndarray) -> ProxyDataset:
         return ProxyDataset(self.env_id, self.env_kwargs, {k: v[idx] for k, v in self.columns.items()},
-                            {k: v[idx] for k, v in self.metrics.items()}, self.n_rows_read, list(self.notes))
+                            {k: v[idx] for k, v in self.metrics.items()}, self.n_rows_read, list(self.notes),
+                            None if self.spread is None else self.spread_mask()[idx])
 
     def split(self, test_fraction: float, seed: int = 0) -> tuple[ProxyDataset, ProxyDataset]:
         """Random train/test split of the (already unique) designs."""
@@ -244,4 +254,5 @@ def dataset_from_samples(simulator: Simulator, env_id: str, n: int, sampling: st
     cols = simulator.space.columns(sample_designs(simulator.space, n, sampling, seed))
     cols, _ = dedupe(cols, {}, simulator.space.names)
     metrics = simulate(simulator, cols, reporter, f"simulating {len(cols[simulator.space.names[0]])} {sampling} designs")
-    return ProxyDataset(env_id, dict(env_kwargs or {}), cols, metrics, n, [f"{n} fresh {sampling} samples"])
+    return ProxyDataset(env_id, dict(env_kwargs or {}), cols, metrics, n, [f"{n} fresh {sampling} samples"],
+                        np.ones(len(cols[simulator.space.names[0]]), dtype=bool))

@@ -5,7 +5,11 @@ matter, and latencies span orders of magnitude), the others as they are; each is
 
 Choice: every candidate of :mod:`.candidates` predicts all metrics in ``cv_folds``-fold cross-validation over
 the (deduplicated) training designs; each metric takes the candidate with the lowest out-of-fold relative
-RMSE *in the metric's own units* (the number reported on fresh designs).
+RMSE *in the metric's own units* (the number reported on fresh designs). Where the training set holds at
+least ``MIN_SPREAD_DESIGNS`` designs drawn over the whole space (uniform or Latin hypercube, e.g. the first
+stage of active sampling) beside chosen ones, that error is measured on those alone: actively sampled designs
+crowd where the metrics are hard, and a model that wins there can lose on the space at large (on DRAM-v0,
+histogram GBM won the CV for energy over all designs and then lost to extra trees on fresh uniform designs).
 
 Distillation: the chosen models label ``distill_designs`` fresh designs, and one decision tree is grown on
 them and the training designs until its leaves are pure. It predicts all metrics with one walk of ~20-30
@@ -40,6 +44,9 @@ from archgym_lite.proxy.candidates import (
 from archgym_lite.proxy.dataset import FeatureEncoder, ProxyDataset, dedupe
 from archgym_lite.proxy.progress import Reporter
 from archgym_lite.proxy.trees import TreeEnsemble
+
+#: Designs drawn over the whole space (uniform or Latin hypercube) needed to judge the candidates on them alone.
+MIN_SPREAD_DESIGNS = 200
 
 #: Designs encoded and predicted at a time: the feature block (~BLOCK x features x 4 B) stays in cache, and
 #: prediction memory is bounded whatever the batch size.
@@ -219,11 +226,18 @@ def fit_proxy(simulator: Simulator, data: ProxyDataset, candidates: Sequence[str
     Zo = Z[:, own]
     cv: dict[str, dict[str, float]] = {m: {} for m in chosen}
     choice = {m: cands[0] for m in chosen}
+    meta_cv_spread: dict[str, Any] | None = None
     will_distill = cfg.distill and cfg.distill_designs > 0 and cands != ("tree",)
     if len(cands) > 1 or will_distill:  # the distilled tree is judged against the CV error
         from sklearn.model_selection import KFold
 
         folds = list(KFold(n_splits=cfg.cv_folds, shuffle=True, random_state=seed).split(X))
+        # the choice is scored on the designs drawn over the whole space where there are enough of them: the
+        # others (actively sampled, logged by an agent) crowd where the metrics are hard, and a model that wins
+        # there can lose on the space at large; the CV error kept per model (for distillation) is on all designs
+        spread = np.flatnonzero(data.spread_mask())
+        judge = spread if MIN_SPREAD_DESIGNS <= len(spread) < len(data) else None
+        scores: dict[str, dict[str, float]] = {m: {} for m in chosen}
         with rep.step(f"cross-validating {len(cands)} models", len(cands) * len(folds)) as advance:
             for kind in cands:
                 oof = np.empty_like(Zo)
@@ -233,9 +247,13 @@ def fit_proxy(simulator: Simulator, data: ProxyDataset, candidates: Sequence[str
                 units = _to_units(oof, [transforms[j] for j in own], center[own], scale[own])
                 for i, j in enumerate(own):
                     cv[chosen[j]][kind] = rel_rmse(Y[:, j], units[:, i])
+                    scores[chosen[j]][kind] = (cv[chosen[j]][kind] if judge is None
+                                               else rel_rmse(Y[judge, j], units[judge, i]))
         for j in own:
             m = chosen[j]
-            choice[m] = min(cands, key=lambda k: (np.nan_to_num(cv[m][k], nan=np.inf), cands.index(k)))
+            choice[m] = min(cands, key=lambda k: (np.nan_to_num(scores[m][k], nan=np.inf), cands.index(k)))
+        if judge is not None:
+            meta_cv_spread = {"designs": len(judge), "rel_rmse": scores}
     for a, src in aliases.items():
         choice[a], cv[a] = choice[src], dict(cv[src])
     heads: list[Head] = []
@@ -247,6 +265,8 @@ def fit_proxy(simulator: Simulator, data: ProxyDataset, candidates: Sequence[str
             advance(1)
     meta: dict[str, Any] = {"candidates": list(cands), "cv_folds": cfg.cv_folds, "notes": list(data.notes),
                             "settings": cfg.model_dump()}
+    if meta_cv_spread is not None:
+        meta["cv_spread"] = meta_cv_spread
     model = ProxyModel(simulator, data.env_id, data.env_kwargs, chosen, dict(zip(chosen, transforms, strict=True)),
                        center, scale, heads, choice, len(data), cv, meta, aliases)
     if will_distill:

@@ -15,11 +15,11 @@ from archgym_lite.core.errors import SpecError
 from archgym_lite.core.simulator import Metric, Simulator
 from archgym_lite.core.space import Columns, Design, DesignSpace
 from simulators.dram import controller as K
+from simulators.dram import features as F
 from simulators.dram import layout as L
 from simulators.dram.config import C_LOG, C_REF, encode, knob_space
 from simulators.dram.devices import DeviceSpec, get_device
 from simulators.dram.energy import COMMAND_ENERGY_KEYS, STATES, background_power_mw, command_energies_nj
-from simulators.dram import features as F
 from simulators.dram.mapping import AddressMapping, get_mapping
 from simulators.dram.timing import command_lengths, dense_tables
 from simulators.dram.traces import GENERATORS, Trace, generate, load_trace
