@@ -230,3 +230,15 @@ def test_ray_executor_matches_the_pool(tmp_path, monkeypatch):
     shutil.rmtree(ray_tmp, ignore_errors=True)
     assert res.completed == 3 and not res.failed
     pd.testing.assert_frame_equal(content(logs.load(tmp_path / "pool")), content(logs.load(tmp_path / "ray")))
+
+
+@pytest.mark.parametrize("preloaded", [False, True], ids=["torch-imported-later", "torch-preloaded"])
+def test_workers_run_torch_on_one_thread_without_importing_it(preloaded):
+    # A worker's start-up (limit_threads) must leave torch on one thread whether the fork server preloaded it or
+    # an agent imports it later; and it must not import torch itself (that cost every worker ~1.5 s).
+    code = ("import sys; " + ("import torch; " if preloaded else "")
+            + "from archgym_lite.sweep.executors import limit_threads; limit_threads(); "
+            + "print('torch' in sys.modules); import torch; print(torch.get_num_threads())")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(preloaded), "1"]

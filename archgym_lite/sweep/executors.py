@@ -9,6 +9,7 @@ atomically into the run directory, so a multi-node cluster needs no shared files
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable
@@ -40,12 +41,11 @@ def limit_threads() -> None:
     from threadpoolctl import threadpool_limits  # BLAS/OpenMP pools already loaded (e.g. by the fork server)
 
     threadpool_limits(1)
-    try:
-        import torch
-
+    # torch, if the fork server preloaded it (an RL agent's module imports it), keeps the thread count it chose
+    # then; a torch imported later reads OMP_NUM_THREADS=1. Importing it here would cost every worker ~1.5 s.
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover - torch is a dependency, but a worker must not need it
-        pass
 
 
 def run_one(trial: TrialSpec, trials_dir: str, run_id: str) -> Summary:
