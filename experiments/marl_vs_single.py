@@ -11,7 +11,7 @@ MARL's best beats it; then what holds of the claim that the decentralised agents
 
 Usage: ``python experiments/marl_vs_single.py [--budget 256] [--seeds 5] [--agents marl ppo sac bo random]
 [--targets low_power low_latency] [--out runs/marl_vs_single]`` (logs every evaluation as Parquet under ``--out``;
-about 10-20 minutes on 2 shared cores with the defaults; ``--quick`` for a 2-seed, 64-evaluation smoke run).
+about 2-3 minutes on 2 cores with the defaults; ``--quick`` for a 2-seed, 64-evaluation smoke run).
 """
 
 from __future__ import annotations
