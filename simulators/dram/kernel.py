@@ -107,6 +107,20 @@ def _scalar(typingctx):
     return types.void(), codegen
 
 
+@intrinsic
+def _prefetch(typingctx, address):
+    """A hint to bring the cache line at an int64 address close (``llvm.prefetch``: read, high locality)."""
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.inttoptr(args[0], cgutils.voidptr_t), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(address), codegen
+
+
 @njit(cache=True, nogil=True, error_model="numpy")  # no zero-division checks (divisors are device constants)
 def run(mem):
     """Simulate the requests and transactions packed into the flat int64 memory ``M`` (:func:`.layout.pack`).
@@ -123,7 +137,8 @@ def run(mem):
     reference-counts an array captured by a closure that contains a loop on every call, which would cost two
     atomic operations per call.
     """
-    M = carray(_void_ptr(mem.ctypes.data), (mem.shape[0],), np.int64)
+    addr = mem.ctypes.data
+    M = carray(_void_ptr(addr), (mem.shape[0],), np.int64)
     h = L.S_LEN
     nreq, nt, nb = M[u(h + L.H_NREQ)], M[u(h + L.H_NT)], M[u(h + L.H_NB)]
     grules = M[u(h + L.H_GRULES)] != 0
@@ -137,6 +152,8 @@ def run(mem):
     o_tcol = M[u(h + L.H_TCOL)]
     o_twr = M[u(h + L.H_TWR)]
     o_tpar = M[u(h + L.H_TPAR)]
+    o_srnext = M[u(h + L.H_SRNEXT)]
+    chain = M[u(h + L.H_CHAIN)] != 0
     o_bst = L.O_BST
     o_orow = L.O_OROW
     o_cur = L.O_CUR
@@ -330,7 +347,20 @@ def run(mem):
         return M[u(o_nhit + b)] >= 2
 
     def count_hits(b):
+        """The number of bank b's queued requests to its open row (at its ACT). Along the row's chain of
+        transactions (:data:`.layout.VARIABLE` SRNEXT) when the ACT's request is the oldest queued one: the queue
+        then holds the chain's members from it up to the admission frontier that have not been served."""
         n = 0
+        j = M[u(o_cur + b)]
+        if chain and j == M[u(o_head + b)]:
+            r = M[u(L.S_FE_R)]
+            lim = M[u(o_rfirst + r)] if r < nreq else nt
+            while j < lim:
+                if M[u(o_data_end + j)] < 0:
+                    n += 1
+                j = M[u(o_srnext + j)]
+            M[u(o_nhit + b)] = n
+            return
         j = M[u(o_head + b)]
         while j >= 0:
             if M[u(o_trow + j)] == M[u(o_orow + b)]:
@@ -625,6 +655,7 @@ def run(mem):
                 M[u(o_head + b)] = j
             M[u(o_tail + b)] = j
             M[u(o_cnt + b)] += 1
+            _prefetch(addr + 8 * (o_srnext + j))  # (read when its row opens: see count_hits)
             # A bank machine that holds a request keeps its choice when its policies do not look at the queue
             # (Open / Closed pages; Fifo, or FrFcfs unless this is its first row hit): no re-evaluation.
             same = queue_blind and M[u(o_cur + b)] >= 0

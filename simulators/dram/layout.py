@@ -11,6 +11,7 @@ outputs. Earliest-time tables are bank-major: ``BNEXT[bank, command]``, ``GNEXT[
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simulators.dram.config import C_LEN
 from simulators.dram.devices import DeviceSpec
@@ -60,10 +61,10 @@ _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail"
 FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * NCMD, **{b.upper(): MAX_BANKS for b in _BANK},
          "RK": 8, "HAS": NCMD, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
          "LAST": NCMD, "FAW": 4, "BEST": 4}
-VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "LNEXT", "LPREV", "TFLAG", "ACC", "RLEFT",
-            "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
-(H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV, H_GRULES) = range(7)
-_H0 = 7
+VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "SRNEXT", "LNEXT", "LPREV", "TFLAG",
+            "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
+(H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV, H_GRULES, H_CHAIN) = range(8)
+_H0 = 8
 for _i, _name in enumerate(VARIABLE):
     globals()[f"H_{_name}"] = _H0 + _i
 H_LEN = _H0 + len(VARIABLE)
@@ -86,8 +87,8 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
         raise ValueError(f"the kernel handles 1 .. {MAX_BANKS} banks, got {nb}")
     ngr = nb // int(T[T_BPG])
     sizes = {"RARR": nreq, "RFIRST": nreq, "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
-             "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq, "RSTROBE": nreq, "REL": nreq + 1,
-             "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq, "LG": 4 * cap_log, "IV": 2 * cap_iv}
+             "SRNEXT": nt, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq, "RSTROBE": nreq,
+             "REL": nreq + 1, "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq, "LG": 4 * cap_log, "IV": 2 * cap_iv}
     seg: dict[str, slice] = {name: slice(globals()[f"O_{name}"], globals()[f"O_{name}"] + size)
                              for name, size in FIXED.items()}
     pos = FIXED_END
@@ -114,6 +115,14 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
              "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar}
     for name, arr in given.items():
         M[seg[name]] = arr
+    # Same-row chains: each transaction's next one (in trace order) to the same bank and row, nt at a chain's end.
+    # When requests' transactions are contiguous in request order (rfirst = exclusive cumulative sum of rn), the
+    # transactions admitted are exactly those before rfirst[next request], and the kernel counts a bank's queued
+    # hits to a newly opened row along the chain instead of walking the bank's queue.
+    srnext = _row_chains(np.asarray(tbank, dtype=np.int64), np.asarray(trow, dtype=np.int64))
+    M[seg["SRNEXT"]] = srnext
+    M[S_LEN + H_CHAIN] = int(nreq > 0 and (np.asarray(rfirst) == np.concatenate(([0], np.cumsum(rn)[:-1]))).all()
+                             and int(np.sum(rn)) == nt)
     for name, v in _BANK_INIT.items():  # (bank slots beyond nb too: idle, never marked)
         M[seg[name.upper()]] = v
     M[seg["DSTACK"]][banks] = np.arange(nb)
@@ -122,6 +131,28 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     M[seg["FAW"]] = -BIG
     M[seg["LAST"]] = -BIG
     return M, seg
+
+
+@njit(cache=True, nogil=True)
+def _row_chains(tbank: np.ndarray, trow: np.ndarray) -> np.ndarray:
+    """Each transaction's next one (in trace order) to the same bank and row; ``nt`` at a chain's end (one pass
+    with an open-addressing table of each (bank, row)'s latest transaction)."""
+    nt = tbank.shape[0]
+    size = 2
+    while size < nt:
+        size *= 2
+    slot = np.full(size, -1, dtype=np.int32)  # latest transaction of the (bank, row) hashed there
+    nxt = np.full(nt, nt, dtype=np.int64)
+    for j in range(nt):
+        h = trow[j] * 33 + tbank[j]
+        h = (h ^ (h >> 17)) * 0x7FEB352D
+        i = (h ^ (h >> 15)) & (size - 1)
+        while slot[i] >= 0 and (tbank[slot[i]] != tbank[j] or trow[slot[i]] != trow[j]):
+            i = (i + 1) & (size - 1)
+        if slot[i] >= 0:
+            nxt[slot[i]] = j
+        slot[i] = j
+    return nxt
 
 
 def timing_vector(dev: DeviceSpec) -> np.ndarray:
