@@ -391,3 +391,22 @@ def test_proxy_queue_features_by_hand():
     # slots: 16*8=128, 2*8=16, 8, 16*4=64; limit: 128 (Simple ignores MAT), min(16,2)=2, min(8,32)=8, min(64,16)=16
     assert f["log2_buffer_slots"].tolist() == [7.0, 4.0, 3.0, 6.0]
     assert f["log2_inflight_limit"].tolist() == [7.0, 1.0, 3.0, 4.0]
+
+
+def test_row_chains_by_hand_and_against_a_dict():
+    from simulators.dram.layout import _row_chains
+
+    # (bank, row) per transaction: 0:(0,5) 1:(1,5) 2:(0,5) 3:(0,7) 4:(1,5) 5:(0,5); next of each in trace order,
+    # 6 (= the count) at a chain's end.
+    bank = np.array([0, 1, 0, 0, 1, 0])
+    row = np.array([5, 5, 5, 7, 5, 5])
+    assert _row_chains(bank, row).tolist() == [2, 4, 5, 6, 6, 6]
+    rng = np.random.default_rng(1)
+    for n, n_rows in ((1, 3), (1024, 4), (4096, 1 << 20), (3000, 50)):  # n a power of two filled the hash table
+        bank, row = rng.integers(0, 16, n), rng.integers(0, n_rows, n)
+        want, last = np.full(n, n), {}
+        for j, key in enumerate(zip(bank.tolist(), row.tolist(), strict=True)):
+            if key in last:
+                want[last[key]] = j
+            last[key] = j
+        assert np.array_equal(_row_chains(bank, row), want)

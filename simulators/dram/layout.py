@@ -139,7 +139,7 @@ def _row_chains(tbank: np.ndarray, trow: np.ndarray) -> np.ndarray:
     with an open-addressing table of each (bank, row)'s latest transaction)."""
     nt = tbank.shape[0]
     size = 2
-    while size < nt:
+    while size < 2 * nt:  # load factor <= 1/2: linear probing stays O(1) per insert whatever nt is
         size *= 2
     slot = np.full(size, -1, dtype=np.int32)  # latest transaction of the (bank, row) hashed there
     nxt = np.full(nt, nt, dtype=np.int64)
