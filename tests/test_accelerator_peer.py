@@ -30,7 +30,6 @@ SCALE-Sim 3.0.0) without running SCALE-Sim. Skipped when the venv cannot be buil
 from __future__ import annotations
 
 import csv
-import fcntl
 import os
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from archgym_lite import SpecError
 from simulators.accelerator import AcceleratorSimulator, Layer, Workload, load_gemm_csv, load_topology_csv
 from simulators.accelerator.dataflow import DATAFLOWS as DFS
 from simulators.accelerator.dataflow import array_stats
@@ -47,7 +47,7 @@ from simulators.accelerator.model import active_words, layer_dram
 
 pytestmark = pytest.mark.peer
 
-VENV = Path(os.environ.get("ARCHGYM_SCALESIM_VENV", Path.home() / ".cache" / "archgym-lite" / "scalesim-venv"))
+PLUGIN = Path(__file__).resolve().parents[1] / "examples" / "scalesim_plugin"
 
 CONV_LAYERS = [  # name, H, W, Rf, Sf, C, M, stride
     ("c1", 12, 12, 3, 3, 4, 10, 1),
@@ -110,27 +110,22 @@ s.run_scale(top_path=out)
 
 
 def scalesim_python() -> str:
-    """An interpreter with SCALE-Sim 3.0.0 installed (venv built once and cached); skips if impossible."""
-    explicit = os.environ.get("ARCHGYM_SCALESIM_PYTHON")
-    if explicit:
-        return explicit
-    py = VENV / "bin" / "python"
-    VENV.parent.mkdir(parents=True, exist_ok=True)
-    with open(VENV.parent / "scalesim-venv.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers must not build the venv concurrently
-        ok = py.exists() and subprocess.run([str(py), "-c", "import scalesim.scale_sim"],
-                                            capture_output=True).returncode == 0
-        if not ok:
-            try:
-                subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True, capture_output=True,
-                               timeout=120)
-                subprocess.run([str(py), "-m", "pip", "install", "-q", "scalesim==3.0.0", "numpy<2.4"], check=True,
-                               capture_output=True, timeout=600)
-            except (subprocess.SubprocessError, OSError) as exc:
-                if os.environ.get("CI"):  # CI reaches PyPI: the peer comparison must run there
-                    pytest.fail(f"cannot build a SCALE-Sim venv ({exc})")
-                pytest.skip(f"cannot build a SCALE-Sim venv offline ({exc})")
-    return str(py)
+    """An interpreter with SCALE-Sim 3.0.0 installed (venv built once and cached); skips if impossible.
+
+    The venv is the SCALE-Sim example plugin's (``examples/scalesim_plugin/archgym_scalesim/venv.py``: the same
+    pins, cache directory, lock and ``ARCHGYM_SCALESIM_PYTHON`` / ``ARCHGYM_SCALESIM_VENV`` overrides).
+    """
+    sys.path.insert(0, str(PLUGIN))
+    try:
+        from archgym_scalesim.venv import scalesim_python as plugin_python
+    finally:
+        sys.path.remove(str(PLUGIN))
+    try:
+        return plugin_python(build=True)
+    except SpecError as exc:
+        if os.environ.get("CI"):  # CI reaches PyPI: the peer comparison must run there
+            pytest.fail(f"cannot build a SCALE-Sim venv ({exc})")
+        pytest.skip(f"cannot build a SCALE-Sim venv offline ({exc})")
 
 
 def _report(path: Path) -> list[list[float]]:

@@ -9,19 +9,17 @@ and the study's bookkeeping (what was simulated, ranks, wall times) against its 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from test_accelerator_peer import _run, scalesim_python
+from test_accelerator_peer import PLUGIN, _run, scalesim_python
 
 import archgym_lite
 
 pytestmark = pytest.mark.peer
 torch.set_num_threads(1)
-PLUGIN = Path(__file__).resolve().parents[1] / "examples" / "scalesim_plugin"
 SMALL = {"arrays": (8, 16), "sram_kb": (2, 8)}  # 2 x 2 x 3 x 2 x 2 = 48 designs
 
 

@@ -1,8 +1,8 @@
 """Where SCALE-Sim runs: an interpreter with ``scalesim==3.0.0`` (it needs ``numpy<2.4``, so not ours).
 
-The same venv as archgym-lite's SCALE-Sim peer test (``tests/test_accelerator_peer.py``): the interpreter
-``ARCHGYM_SCALESIM_PYTHON`` if set, else ``<ARCHGYM_SCALESIM_VENV or ~/.cache/archgym-lite/scalesim-venv>/bin/python``,
-built once with the same pins under the same lock file, so both share one cached venv.
+The interpreter ``ARCHGYM_SCALESIM_PYTHON`` if set, else ``<ARCHGYM_SCALESIM_VENV or
+~/.cache/archgym-lite/scalesim-venv>/bin/python``, built once under a lock file. archgym-lite's SCALE-Sim peer test
+(``tests/test_accelerator_peer.py``) gets its interpreter from here too, so both share one cached venv.
 
 ``python -m archgym_scalesim.venv`` builds it (needs PyPI) and prints the interpreter's path.
 """
