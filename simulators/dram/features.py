@@ -55,22 +55,22 @@ UNLIMITED_LOG2 = 8.0
 def _masks(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The level tests the features share, each done once (a comparison over an object column costs ~15 ns a
     design, and prediction has ~1 us a design in all)."""
-    org = np.asarray(columns["SchedulerBuffer"])
     page = np.asarray(columns["PagePolicy"])
     closed = page == "Closed"
+    return {**_queue_masks(columns), "closed": closed, "open_page": ~(closed | (page == "ClosedAdaptive"))}
+
+
+def _queue_masks(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The level tests of :func:`queue_features` (buffer organisation, capped arbiter)."""
+    org = np.asarray(columns["SchedulerBuffer"])
     return {"bankwise": org == "Bankwise", "readwrite": org == "ReadWrite",
-            "capped": np.asarray(columns["Arbiter"]) != "Simple", "closed": closed,
-            "open_page": ~(closed | (page == "ClosedAdaptive"))}
+            "capped": np.asarray(columns["Arbiter"]) != "Simple"}
 
 
 def queue_features(columns: Mapping[str, np.ndarray], n_banks: int,
                    masks: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """``log2`` of the buffer slots and of the effective in-flight limit, per design."""
-    if masks is None:
-        org = np.asarray(columns["SchedulerBuffer"])
-        masks = {"bankwise": org == "Bankwise", "readwrite": org == "ReadWrite",
-                 "capped": np.asarray(columns["Arbiter"]) != "Simple"}
-    m = masks
+    m = masks if masks is not None else _queue_masks(columns)
     size = np.asarray(columns["RequestBufferSize"], dtype=float)
     slots = np.where(m["bankwise"], n_banks * size, np.where(m["readwrite"], 2.0 * size, size))
     max_active = np.asarray(columns["MaxActiveTransactions"], dtype=float)

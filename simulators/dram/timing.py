@@ -130,25 +130,3 @@ def dense_tables(dev: DeviceSpec) -> np.ndarray:
     for scope, p, n, d in rules(dev):
         D[scope, p, n] = max(D[scope, p, n], d)
     return D
-
-
-def rule_tables(dev: DeviceSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Rules grouped by previous command: ``E[prev, k] = (scope, next, delay)`` for ``k < En[prev]``.
-
-    Rules with the same (scope, prev, next) keep the largest delay.
-    """
-    best: dict[tuple[int, int, int], int] = {}
-    for scope, p, n, d in rules(dev):
-        key = (scope, p, n)
-        best[key] = max(best.get(key, d), d)
-    per_prev: list[list[tuple[int, int, int]]] = [[] for _ in range(NCMD)]
-    for (scope, p, n), d in sorted(best.items()):
-        per_prev[p].append((scope, n, d))
-    width = max(len(x) for x in per_prev)
-    E = np.zeros((NCMD, width, 3), dtype=np.int64)
-    En = np.zeros(NCMD, dtype=np.int64)
-    for p, lst in enumerate(per_prev):
-        En[p] = len(lst)
-        for k, r in enumerate(lst):
-            E[p, k] = r
-    return E, En
