@@ -63,8 +63,8 @@ FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * NCMD, **{b.upper():
          "LAST": NCMD, "FAW": 4, "BEST": 4}
 VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "SRNEXT", "LNEXT", "LPREV", "TFLAG",
             "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
-(H_NREQ, H_NT, H_NB, H_NGR, H_CAPLOG, H_CAPIV, H_GRULES, H_CHAIN) = range(8)
-_H0 = 8
+(H_NREQ, H_NT, H_NB, H_CAPLOG, H_CAPIV, H_GRULES, H_CHAIN) = range(7)
+_H0 = 7
 for _i, _name in enumerate(VARIABLE):
     globals()[f"H_{_name}"] = _H0 + _i
 H_LEN = _H0 + len(VARIABLE)
@@ -85,7 +85,6 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     nb, nreq, nt = int(T[T_NB]), len(rarr), len(tbank)
     if not 1 <= nb <= MAX_BANKS:
         raise ValueError(f"the kernel handles 1 .. {MAX_BANKS} banks, got {nb}")
-    ngr = nb // int(T[T_BPG])
     sizes = {"RARR": nreq, "RFIRST": nreq, "RN": nreq, "TBANK": nt, "TROW": nt, "TCOL": nt, "TWR": nt, "TPAR": nt,
              "SRNEXT": nt, "LNEXT": nt, "LPREV": nt, "TFLAG": nt, "ACC": nreq, "RLEFT": nreq, "RSTROBE": nreq,
              "REL": nreq + 1, "DATA_END": nt, "CTRL_RESP": nreq, "RESP": nreq, "LG": 4 * cap_log, "IV": 2 * cap_iv}
@@ -96,14 +95,14 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
         seg[name] = slice(pos, pos + sizes[name])
         pos += sizes[name]
     M = np.zeros(pos, dtype=np.int64)
-    M[S_LEN + H_NREQ], M[S_LEN + H_NT], M[S_LEN + H_NB], M[S_LEN + H_NGR] = nreq, nt, nb, ngr
+    M[S_LEN + H_NREQ], M[S_LEN + H_NT], M[S_LEN + H_NB] = nreq, nt, nb
     M[S_LEN + H_CAPLOG], M[S_LEN + H_CAPIV] = cap_log, cap_iv
-    rule = D.reshape(3, NCMD, NCMD) > NO_RULE
+    Dr = D.reshape(3, NCMD, NCMD)
+    rule = Dr > NO_RULE
     if rule[BANK, :, BANK_COLS:].any() or rule[GROUP, :, GROUP_COLS:].any():
         raise ValueError("a bank or bank-group timing rule targets a command beyond BANK_COLS / GROUP_COLS")
     # Bank-group rules no stricter than the rank's never bind (every command raises the rank's times as well; LPDDR4:
     # one group, tRRD_L = tRRD_S, tCCD_L = tCCD_S): the kernel then skips them.
-    Dr = D.reshape(3, NCMD, NCMD)
     M[S_LEN + H_GRULES] = int((Dr[GROUP] > Dr[RANK]).any())
     # per previous command: which scopes have rules into the columns the kernel raises (1 rank, 2 bank, 4 group)
     M[seg["HAS"]] = (rule[RANK, :, : WRA + 1].any(axis=1) + 2 * rule[BANK, :, :BANK_COLS].any(axis=1)
