@@ -14,7 +14,6 @@ what the search evaluated (or the whole space), and whether the proxy's best des
 
 from __future__ import annotations
 
-import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -26,18 +25,9 @@ import archgym_lite
 from archgym_lite.proxy import Reporter, dataset_from_samples, fit_proxy, save_proxy, search_on_proxy
 from archgym_lite.proxy.active import merge, unseen
 from archgym_lite.proxy.dataset import ProxyDataset, simulate
+from archgym_lite.proxy.model import rel_rmse
 from archgym_lite.utils.files import ensure_output_dir
 from archgym_scalesim import ENV_ID
-
-
-def all_designs(space: Any) -> dict[str, np.ndarray]:
-    """Every design of a (small, discrete) space as columns."""
-    grid = list(itertools.product(*(p.levels for p in space.params)))
-    return space.columns([dict(zip(space.names, g, strict=True)) for g in grid])
-
-
-def rel_rmse(y: np.ndarray, p: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((np.asarray(p) - y) ** 2)) / abs(np.mean(y)))
 
 
 def run_study(out_dir: str | Path, *, layers: str = "cnn", sample: int = 150, agent: str = "random",
@@ -85,7 +75,7 @@ def run_study(out_dir: str | Path, *, layers: str = "cnn", sample: int = 150, ag
         "proxy_pick": {n: pick[f"p_{n}"] for n in names}, "proxy_pick_real_reward": float(pick["real_reward"]),
     }
     if exhaustive:
-        cols = all_designs(sim.space)
+        cols = sim.space.columns(list(sim.space.enumerate()))
         known = merge(data, ProxyDataset(ENV_ID, kwargs, {n: found[f"p_{n}"].to_numpy() for n in names},
                                          {m: found[f"real_{m}"].to_numpy() for m in sim.metric_names}, len(found)))
         todo = unseen(cols, known)
