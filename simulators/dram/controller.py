@@ -125,16 +125,22 @@ def union_length(iv, window):
 
 
 @njit(cache=True, nogil=True)
-def time_summary(resp, iv):
-    """``(sim_end, window, busy, n_open, unanswered)`` of a run: the clock after the last response, the power
-    window (that, or the end of the last closed bank-active interval if later), the clocks some bank is active in
-    it, the intervals still open at the end (banks left active: ACTs without a precharge) and how many requests
-    got no response (always 0)."""
+def time_summary(resp, iv, arrival_ns, read_index, tck, reads):
+    """``(sim_end, window, busy, n_open, unanswered, max_read)`` of a run: the clock after the last response, the
+    power window (that, or the end of the last closed bank-active interval if later), the clocks some bank is
+    active in it, the intervals still open at the end (banks left active: ACTs without a precharge), how many
+    requests got no response (always 0) and the largest read latency; fills ``reads`` with the latencies (ns) of
+    the requests in ``read_index`` (``resp * tck - arrival_ns``, as numpy computes it)."""
     sim_end = 0
     unanswered = 0
     for r in range(resp.shape[0]):
         sim_end = max(sim_end, resp[r] + 1)
         unanswered += resp[r] < 0
+    max_read = -np.inf
+    for i in range(read_index.shape[0]):
+        r = read_index[i]
+        reads[i] = resp[r] * tck - arrival_ns[r]
+        max_read = max(max_read, reads[i])
     window = sim_end
     n_open = 0
     ordered = True
@@ -147,7 +153,7 @@ def time_summary(resp, iv):
             ordered = False
     if not ordered:
         iv = iv[np.argsort(iv[:, 0], kind="mergesort")]
-    return sim_end, window, union_length(iv, window), n_open, unanswered
+    return sim_end, window, union_length(iv, window), n_open, unanswered, max_read
 
 
 def percentile_plan(n: int, q: float) -> tuple[int, float]:

@@ -3,13 +3,19 @@
 One pass of the loop is one call of DRAMSys's ``Controller::controllerMethod`` at time ``now``: front end
 (arbiter acceptances, one request into the scheduler), refresh and power-down managers, then the command
 multiplexer issues the ready command that ends first (oldest payload on ties). After a command the loop runs
-again at the same time, as DRAMSys re-evaluates its managers; otherwise it jumps to the next event.
+again at the same time, as DRAMSys re-evaluates its managers; otherwise it jumps to the next event. When the
+chosen command is that next event (no arrival, admission, arbiter step or refresh trigger comes before it), the
+pass at its time would change nothing before issuing it, so it issues at once.
 
 Performance notes: everything lives in one function with closures (numba inlines them; out-of-line helpers
 taking arrays would reference-count every array on every call). Scalars shared with closures live in the
 state vector ``S`` (positions in :mod:`.layout`). Bank machines are re-evaluated only when their inputs change
 (their bank's buffer or state, rank commands, the FR-FCFS-Grp direction), and the candidate scan runs only when
 something changed; a pure time advance reuses the previous choice, which stays the best (see controller docs).
+The timing-rule updates and the rank part of the command keys are explicit 8-wide vector operations
+(:func:`_raise8`, :func:`_rank_keys`): LLVM does not vectorise those loops itself, since it cannot rule out overlap
+within ``M``. The bank scan stays scalar: a vector load of keys just stored one at a time waits for the stores to
+retire (store-to-load forwarding fails), which costs more than the scalar loop (measured).
 """
 
 from __future__ import annotations
@@ -121,12 +127,59 @@ def _prefetch(typingctx, address):
     return types.void(address), codegen
 
 
+@intrinsic
+def _raise8(typingctx, dst, src, t):
+    """``dst[0:8] = max(dst[0:8], t + src[0:8])`` for int64 vectors at byte addresses ``dst`` and ``src``: one
+    vector operation (LLVM leaves the scalar loop unvectorised, unable to rule out overlap within ``M``)."""
+
+    def codegen(context, builder, signature, args):
+        d, s, tv = args
+        i64 = ir.IntType(64)
+        vty = ir.VectorType(i64, 8)
+        pd = builder.inttoptr(d, vty.as_pointer())
+        ps = builder.inttoptr(s, vty.as_pointer())
+        a = builder.load(pd, align=8)
+        v = builder.load(ps, align=8)
+        v = builder.add(v, _splat8(builder, tv))
+        builder.store(builder.select(builder.icmp_signed(">", a, v), a, v), pd, align=8)
+        return context.get_dummy_value()
+
+    return types.void(dst, src, t), codegen
+
+
+@intrinsic
+def _rank_keys(typingctx, dst, rnext, cl, base, shift):
+    """``dst[0:8] = (max(base, rnext[0:8]) + cl[0:8]) << shift`` for int64 vectors at byte addresses: the rank /
+    command-bus part of each command's key (:func:`run`'s ``rescan``) as one vector operation."""
+
+    def codegen(context, builder, signature, args):
+        d, rn, c, b, sh = args
+        vty = ir.VectorType(ir.IntType(64), 8)
+        pd = builder.inttoptr(d, vty.as_pointer())
+        v = builder.load(builder.inttoptr(rn, vty.as_pointer()), align=8)
+        bv, sv = _splat8(builder, b), _splat8(builder, sh)
+        v = builder.select(builder.icmp_signed(">", v, bv), v, bv)
+        v = builder.add(v, builder.load(builder.inttoptr(c, vty.as_pointer()), align=8))
+        builder.store(builder.shl(v, sv), pd, align=8)
+        return context.get_dummy_value()
+
+    return types.void(dst, rnext, cl, base, shift), codegen
+
+
+def _splat8(builder, x):
+    """An <8 x i64> vector of the int64 value ``x``."""
+    vty = ir.VectorType(ir.IntType(64), 8)
+    v = builder.insert_element(ir.Constant(vty, ir.Undefined), x, ir.Constant(ir.IntType(32), 0))
+    return builder.shuffle_vector(v, ir.Constant(vty, ir.Undefined), ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")  # no zero-division checks (divisors are device constants)
 def run(mem):
     """Simulate the requests and transactions packed into the flat int64 memory ``M`` (:func:`.layout.pack`).
 
-    The run initialises the per-request and per-transaction state itself, so a memory that keeps the trace can be
-    reused after restoring its fixed part (``M[:layout.FIXED_END]``: scalar state, header, tables, bank state).
+    The run initialises each request's and transaction's state when the request is admitted (nothing reads it
+    before), so a memory that keeps the trace can be reused after restoring its fixed part (``M[:layout.FIXED_END]``:
+    scalar state, header, tables, bank state).
 
     Fills the output segments of ``M``: ``data_end`` per transaction, ``ctrl_resp`` / ``resp`` (controller
     BEGIN_RESP / initiator response) per request, the command log ``lg`` (capacity 0: off), the bank-active
@@ -212,7 +265,8 @@ def run(mem):
     IDLE_CMD = L.IDLE_CMD
 
     # --- bookkeeping ---------------------------------------------------------------------------------------
-    def log(t, c, b, r):
+    def log(t, c, b, j, own):
+        """Count command c (bank b, transaction j of a bank machine's own command) and log it with its row."""
         M[u(L.S_CNT + c)] += 1
         if cap_log > 0:
             k = M[u(L.S_NLOG)]
@@ -220,7 +274,7 @@ def run(mem):
                 M[u(o_lg + 4 * k)] = t
                 M[u(o_lg + 4 * k + 1)] = c
                 M[u(o_lg + 4 * k + 2)] = b
-                M[u(o_lg + 4 * k + 3)] = r
+                M[u(o_lg + 4 * k + 3)] = M[u(o_orow + b)] if (b >= 0 and c != ACT) else (M[u(o_trow + j)] if own else -1)
             M[u(L.S_NLOG)] = k + 1
 
     def add_iv(s, e):
@@ -287,25 +341,22 @@ def run(mem):
             M[u(o_sa + k)] = max(M[u(o_sa + k)], ((M[u(q + c)] + M[u(o_CL + c)]) << sh5) + M[u(o_si + k)])
 
     def apply_rules(c, b, t):
-        """Raise the earliest times that command c at time t constrains: on the rank (ACT .. WRA; see
-        :func:`rank_next`), on bank b and on its bank group (the columns that rules of the scope can target:
-        :data:`.layout.BANK_COLS`, :data:`.layout.GROUP_COLS`)."""
+        """Raise the earliest times that command c at time t constrains: on the rank (ACT .. WRA are read; see
+        :func:`rank_next`), on bank b and on its bank group, eight columns ACT .. REF at a time (the columns that
+        rules of the scope can target, :data:`.layout.BANK_COLS` and :data:`.layout.GROUP_COLS`, lie within them
+        but for the bank's REFPB, raised where per-bank refresh can issue it; other columns raised are never read)."""
         M[u(o_last + c)] = t
         has = M[u(L.O_HAS + c)]  # which scopes have rules from c (bits: rank, bank, group)
-        if has & 1:
-            r = o_D + (2 * NCMD + c) * NCMD  # rank rules of c
-            for x in range(WRA + 1):
-                M[u(o_rnext + x)] = max(M[u(o_rnext + x)], t + M[u(r + x)])
+        if has & 1:  # rank rules of c (columns ACT .. REF; REF's is unused: see rank_next)
+            _raise8(addr + 8 * o_rnext, addr + 8 * (o_D + (2 * NCMD + c) * NCMD), t)
         if b >= 0:
-            r = o_D + c * NCMD  # bank rules
+            r = o_D + c * NCMD  # bank rules: columns ACT .. REF, then REFPB
             q = o_bnext + b * NCMD
-            for x in range(L.BANK_COLS):
-                M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
-            if grules and has & 4:  # (without grules they never bind: see layout.pack)
-                r = o_D + (NCMD + c) * NCMD  # bank-group rules
-                q = o_gnext + M[u(o_grp + b)] * NCMD
-                for x in range(L.GROUP_COLS):
-                    M[u(q + x)] = max(M[u(q + x)], t + M[u(r + x)])
+            _raise8(addr + 8 * q, addr + 8 * r, t)
+            if per_bank:  # (REFPB's column matters only to per-bank refresh)
+                M[u(q + REFPB)] = max(M[u(q + REFPB)], t + M[u(r + REFPB)])
+            if grules and has & 4:  # bank-group rules (without grules they never bind: see layout.pack)
+                _raise8(addr + 8 * (o_gnext + M[u(o_grp + b)] * NCMD), addr + 8 * (o_D + (NCMD + c) * NCMD), t)
         M[u(L.S_CMDBUS)] = t + M[u(o_CL + c)]
         if c == ACT:
             M[u(o_faw + M[u(L.S_FAWI)])] = t
@@ -369,7 +420,6 @@ def run(mem):
         M[u(o_nhit + b)] = n
 
     def evaluate(b):
-        M[u(L.S_EVAL)] += 1
         M[u(o_ncmd + b)] = L.NOP
         if M[u(L.S_SLEEP)] == 0 and M[u(o_blocked + b)] == 0:
             p = next_request(b)
@@ -588,7 +638,7 @@ def run(mem):
             M[u(L.S_LAST_INIT)] = t
             release(t + 1)
         else:
-            while M[u(L.S_AR_PTR)] < nreq and M[u(o_ctrl_resp + M[u(L.S_AR_PTR)])] >= 0:
+            while M[u(L.S_AR_PTR)] < M[u(L.S_FE_R)] and M[u(o_ctrl_resp + M[u(L.S_AR_PTR)])] >= 0:
                 q = M[u(L.S_AR_PTR)]
                 t = max(M[u(o_ctrl_resp + q)], M[u(L.S_LAST_INIT)] + 2)
                 M[u(o_resp + q)] = t
@@ -610,7 +660,7 @@ def run(mem):
                 M[u(L.S_RQ_FREE)] = pop
         else:
             M[u(o_rstrobe + r)] = max(M[u(o_rstrobe + r)], strobe)
-            while M[u(L.S_RO_PTR)] < nreq and M[u(o_rleft + M[u(L.S_RO_PTR)])] == 0:
+            while M[u(L.S_RO_PTR)] < M[u(L.S_FE_R)] and M[u(o_rleft + M[u(L.S_RO_PTR)])] == 0:
                 q = M[u(L.S_RO_PTR)]
                 pop = max(M[u(o_rstrobe + q)], M[u(L.S_RQ_FREE)])
                 M[u(o_ctrl_resp + q)] = pop
@@ -624,7 +674,7 @@ def run(mem):
             M[u(L.S_FE_T)] = L.BIG
         elif arb == 0:
             M[u(L.S_FE_T)] = max(M[u(o_rarr + r)], M[u(L.S_ENDREQ)]) + 1
-        elif M[u(o_acc + r)] >= 0:
+        elif r < M[u(L.S_ARB_R)]:  # accepted by the arbiter
             M[u(L.S_FE_T)] = max(M[u(o_acc + r)] + 1, M[u(L.S_ENDREQ)] + 2)
         else:
             M[u(L.S_FE_T)] = L.BIG
@@ -646,11 +696,18 @@ def run(mem):
             return
         if M[u(L.S_PAYLOADS)] == 0 and pdm != 0:
             pd_exit()
+        # the request's and its transactions' state starts here (the kernel reads it for admitted ones only)
+        M[u(o_rleft + r)] = M[u(o_rn + r)]
+        M[u(o_rstrobe + r)] = 0
+        M[u(o_ctrl_resp + r)] = -1
         for j in range(M[u(o_rfirst + r)], M[u(o_rfirst + r)] + M[u(o_rn + r)]):
             b = M[u(o_tbank + j)]
+            M[u(o_lnext + j)] = -1
+            M[u(o_tflag + j)] = 0
+            M[u(o_data_end + j)] = -1
+            M[u(o_lprev + j)] = M[u(o_tail + b)]
             if M[u(o_tail + b)] >= 0:
                 M[u(o_lnext + M[u(o_tail + b)])] = j
-                M[u(o_lprev + j)] = M[u(o_tail + b)]
             else:
                 M[u(o_head + b)] = j
             M[u(o_tail + b)] = j
@@ -702,7 +759,7 @@ def run(mem):
     def issue(c, b, t):
         j = M[u(o_cur + b)] if b >= 0 else -1
         own = b >= 0 and not (c == REFPB or (c == PRE and M[u(o_best + 0)] == -2))  # a bank machine's own command
-        log(t, c, b, M[u(o_orow + b)] if (b >= 0 and c != ACT) else (M[u(o_trow + j)] if own else -1))
+        log(t, c, b, j, own)
         apply_rules(c, b, t)
         if c == ACT:
             M[u(o_bst + b)] = 1
@@ -796,6 +853,11 @@ def run(mem):
                 pd_entry()
         M[u(L.S_DIRTY)] = 1
 
+    def bank_key(b):
+        """Bank b's key for the command choice: the later of its bank / bank-group part (SA) and the rank /
+        command-bus part of its command (RK), with its id (SI, the low bits of SA)."""
+        return max(M[u(o_sa + b)], M[u(o_rk + M[u(o_sc + b)])] + (M[u(o_sa + b)] & simask))
+
     def rescan(now):
         """CmdMuxOldest: the ready command that ends first; ties go to the oldest payload (refresh first)."""
         M[u(o_best + 3)] = 0
@@ -814,16 +876,8 @@ def run(mem):
             bid = -1
             M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = -2, c, t, 1
         base = max(now, M[u(L.S_CMDBUS)])
-        # the commands bank machines can have (PREA is a rank command; Open pages never auto-precharge, Closed
-        # pages always do)
-        M[u(o_rk + PRE)] = (max(base, M[u(o_rnext + PRE)]) + M[u(o_CL + PRE)]) << sh5
-        if page != 2:
-            M[u(o_rk + RD)] = (max(base, M[u(o_rnext + RD)]) + M[u(o_CL + RD)]) << sh5
-            M[u(o_rk + WR)] = (max(base, M[u(o_rnext + WR)]) + M[u(o_CL + WR)]) << sh5
-        if page != 0:
-            M[u(o_rk + RDA)] = (max(base, M[u(o_rnext + RDA)]) + M[u(o_CL + RDA)]) << sh5
-            M[u(o_rk + WRA)] = (max(base, M[u(o_rnext + WRA)]) + M[u(o_CL + WRA)]) << sh5
-        t = max(base, M[u(o_rnext + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)  # tFAW
+        _rank_keys(addr + 8 * o_rk, addr + 8 * o_rnext, addr + 8 * o_CL, base, sh5)  # ACT .. REF
+        t = max(base, M[u(o_rnext + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)  # and tFAW for ACT
         M[u(o_rk + ACT)] = (t + M[u(o_CL + ACT)]) << sh5
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
         # its bank / bank-group part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
@@ -831,10 +885,10 @@ def run(mem):
         m = m1 = m2 = m3 = L.BIG
         for b in range(0, nb, 4):  # four banks a pass into four minima (bank slots up to MAX_BANKS: idle keys)
             _scalar()
-            m = min(m, max(M[u(o_sa + b)], M[u(o_rk + M[u(o_sc + b)])] + (M[u(o_sa + b)] & simask)))
-            m1 = min(m1, max(M[u(o_sa + b + 1)], M[u(o_rk + M[u(o_sc + b + 1)])] + (M[u(o_sa + b + 1)] & simask)))
-            m2 = min(m2, max(M[u(o_sa + b + 2)], M[u(o_rk + M[u(o_sc + b + 2)])] + (M[u(o_sa + b + 2)] & simask)))
-            m3 = min(m3, max(M[u(o_sa + b + 3)], M[u(o_rk + M[u(o_sc + b + 3)])] + (M[u(o_sa + b + 3)] & simask)))
+            m = min(m, bank_key(b))
+            m1 = min(m1, bank_key(b + 1))
+            m2 = min(m2, bank_key(b + 2))
+            m3 = min(m3, bank_key(b + 3))
         m = min(min(m, m1), min(m2, m3))
         if m < bcomp:
             b = m & 31
@@ -882,24 +936,12 @@ def run(mem):
         if n > 0:
             reevaluate()
         if full:
-            M[u(L.S_SCAN)] += 1
             rescan(now)
             M[u(L.S_DIRTY)] = 0
         elif n > 0:
             fold(n, now)
 
     # --- the loop ------------------------------------------------------------------------------------------------
-    for r in range(nreq):  # per-request and per-transaction state (the trace itself is input)
-        M[u(o_rleft + r)] = M[u(o_rn + r)]
-        M[u(o_acc + r)] = -1
-        M[u(o_rstrobe + r)] = 0
-        M[u(o_ctrl_resp + r)] = -1
-        M[u(o_resp + r)] = -1
-    for j in range(nt):
-        M[u(o_lnext + j)] = -1
-        M[u(o_lprev + j)] = -1
-        M[u(o_tflag + j)] = 0
-        M[u(o_data_end + j)] = -1
     M[u(L.S_RTRIG)] = refi if refm != 0 else L.BIG
     M[u(L.S_RREM)] = allbanks
     M[u(o_rk + IDLE_CMD)] = L.BIG - (1 << sh5)  # the key slot of an idle bank machine
@@ -914,24 +956,28 @@ def run(mem):
     now = 0
     after = 0  # 1: a command issued at `now`; run the front end's post-command admission and re-evaluate
     while M[u(L.S_DONE)] < nt:
-        M[u(L.S_ITER)] += 1
         if after == 0 and arb != 0:
             arbiter(now)
         if M[u(L.S_FE_T)] <= now:
             admit(now, after)  # after a column command a stored request's END_REQ comes one clock later
         managers(now)
         choose(now)
-        if after == 0 and M[u(o_best + 3)] != 0 and M[u(o_best + 2)] == now:
-            src, c = M[u(o_best)], M[u(o_best + 1)]
-            b = src if src >= 0 else (M[u(L.S_RBANK)] if (src == -2 and (c == PRE or c == REFPB)) else -1)
-            issue(c, b, now)
+        bt = M[u(o_best + 2)] if M[u(o_best + 3)] != 0 else L.BIG  # the chosen command's time
+        if after == 0 and bt == now:
             after = 1  # DRAMSys re-evaluates its managers and bank machines at the same time
-            continue
-        after = 0
-        nxt = front_next(now)
-        if M[u(o_best + 3)] != 0 and M[u(o_best + 2)] < nxt:
-            nxt = M[u(o_best + 2)]
-        if nxt >= L.BIG:
-            M[u(L.S_STUCK)] = 1
-            break
-        now = nxt
+        else:
+            nxt = front_next(now)
+            if after == 0 or bt >= nxt or M[u(L.S_RTRIG)] <= now:
+                after = 0
+                nxt = min(nxt, bt)
+                if nxt >= L.BIG:
+                    M[u(L.S_STUCK)] = 1
+                    break
+                now = nxt
+                continue
+            # Nothing but the chosen command happens before it (no arbiter, admission or refresh trigger; the
+            # managers and bank machines were just evaluated and depend on time only through those): a pass at
+            # its time would change nothing before issuing it, so it issues now.
+            now = bt
+        src, c = M[u(o_best)], M[u(o_best + 1)]
+        issue(c, src if src >= 0 else (M[u(L.S_RBANK)] if (src == -2 and (c == PRE or c == REFPB)) else -1), now)

@@ -40,8 +40,8 @@ GROUP_COLS = WRA + 1
  S_RQ_FREE, S_RO_PTR, S_AR_PTR, S_LAST_INIT,
  # statistics and output buffer fill
  S_TPD_ACT, S_TPD_PRE, S_TSREF, S_NSREF, S_HITS, S_MISSES, S_CONFL, S_NLOG, S_NIV, S_STUCK,
- # work counters (loop passes, full command scans, bank-machine evaluations)
- S_ITER, S_SCAN, S_EVAL, S_CNT) = range(55)
+ # issued commands by code (NCMD entries from here)
+ S_CNT) = range(52)
 S_LEN = S_CNT + NCMD
 
 # Power-down manager states (DRAMSys PowerDownManagerStaggered).
@@ -55,11 +55,12 @@ PD_IDLE, PD_ACT, PD_PRE, PD_SREF, PD_EXTRA = range(5)
 MAX_BANKS = 32
 _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "grp", "head", "tail", "cnt", "nhit",
          "bact", "ivo", "sa", "sc", "si")
-#: Command-choice slot of a bank with no command (indexes the 8-entry rank-key segment RK).
-IDLE_CMD = 7
+#: Command-choice slot of a bank with no command: the rank-key segment RK holds the keys of commands ACT .. REF
+#: (written as one 8-wide vector) and this slot after them.
+IDLE_CMD = 8
 _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG}
 FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * NCMD, **{b.upper(): MAX_BANKS for b in _BANK},
-         "RK": 8, "HAS": NCMD, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
+         "RK": 9, "HAS": NCMD, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
          "LAST": NCMD, "FAW": 4, "BEST": 4}
 VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "SRNEXT", "LNEXT", "LPREV", "TFLAG",
             "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
