@@ -2,7 +2,7 @@
 
 Run: ``python experiments/bench/bench_dram.py [--quick] [--skip speed agreement landscape]``.
 
-* **Speed** (after numba warm-up; best of several repeats, in wall time and in this thread's CPU time, since the
+* **Speed** (after numba warm-up; best of 25 repeats, in wall time and in this thread's CPU time, since the
   shared machine is noisy): ms per 10,000 requests of the kernel and of ``evaluate`` on each trace, beside
   DRAMSys's own time for the same trace (``Simulation took``, stored with the reference runs); ``.stl`` parsing
   per 10,000 lines, beside a regular expression per line.
@@ -199,7 +199,7 @@ def main() -> None:
     ref = A.load() if A.REFERENCE.exists() else {}
     if "speed" not in args.skip:
         print("== Speed ==")
-        speed(3 if args.quick else 9, ref)
+        speed(5 if args.quick else 25, ref)
     if "agreement" not in args.skip:
         print("\n== Agreement with DRAMSys 5 + DRAMPower ==")
         agreement(full=not args.quick)
