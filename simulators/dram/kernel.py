@@ -694,7 +694,7 @@ def run(mem):
         r = M[u(L.S_FE_R)]
         if r >= nreq or M[u(L.S_FE_T)] > t or not has_space(r):
             return
-        if M[u(L.S_PAYLOADS)] == 0 and pdm != 0:
+        if M[u(L.S_OCC_ALL)] == 0 and pdm != 0:
             pd_exit()
         # the request's and its transactions' state starts here (the kernel reads it for admitted ones only)
         M[u(o_rleft + r)] = M[u(o_rn + r)]
@@ -719,12 +719,12 @@ def run(mem):
             if M[u(o_bst + b)] != 0 and M[u(o_trow + j)] == M[u(o_orow + b)]:
                 same = same and (sched == 0 or M[u(o_nhit + b)] > 0)
                 M[u(o_nhit + b)] += 1
-            M[u(L.S_OCC_W if M[u(o_twr + j)] else L.S_OCC_R)] += 1
-            M[u(L.S_OCC_ALL)] += 1
+            if buf == 1:  # (per-direction occupancy: the ReadWrite buffer's)
+                M[u(L.S_OCC_W if M[u(o_twr + j)] else L.S_OCC_R)] += 1
             M[u(L.S_LASTBANK)] = b
             if not same:
                 mark(b)
-        M[u(L.S_PAYLOADS)] += M[u(o_rn + r)]
+        M[u(L.S_OCC_ALL)] += M[u(o_rn + r)]
         M[u(L.S_ENDREQ)] = t + delay
         M[u(L.S_FE_R)] = r + 1
         set_fe_t(r + 1)
@@ -811,10 +811,10 @@ def run(mem):
             else:
                 M[u(o_tail + b)] = M[u(o_lprev + j)]
             M[u(o_cnt + b)] -= 1
-            M[u(L.S_OCC_W if w else L.S_OCC_R)] -= 1
+            if buf == 1:
+                M[u(L.S_OCC_W if w else L.S_OCC_R)] -= 1
             M[u(L.S_OCC_ALL)] -= 1
             M[u(L.S_LASTDIR)] = w
-            M[u(L.S_PAYLOADS)] -= 1
             M[u(L.S_DONE)] += 1
             strobe = t + (wr_data if w else rd_data) + burst
             M[u(o_data_end + j)] = strobe
@@ -849,7 +849,7 @@ def run(mem):
         if pdm != 0:
             if c >= REF:
                 pd_update(c, t)
-            if M[u(L.S_PAYLOADS)] == 0:
+            if M[u(L.S_OCC_ALL)] == 0:
                 pd_entry()
         M[u(L.S_DIRTY)] = 1
 

@@ -29,7 +29,7 @@ GROUP_COLS = WRA + 1
  T_HASPB, T_LEN) = range(15)
 
 # Scalar state positions: command bus and bank summary.
-(S_CMDBUS, S_FAWI, S_LASTDIR, S_PAYLOADS, S_NBUSY, S_NACT, S_SLEEP, S_DONE, S_DIRTY, S_NDIRTY,
+(S_CMDBUS, S_FAWI, S_LASTDIR, S_NBUSY, S_NACT, S_SLEEP, S_DONE, S_DIRTY, S_NDIRTY,
  # refresh manager
  S_RTRIG, S_RSTATE, S_RFLEX, S_RSLEEP, S_RCMD, S_RBANK, S_RSKIP, S_RREM,
  # power-down manager
@@ -41,7 +41,7 @@ GROUP_COLS = WRA + 1
  # statistics and output buffer fill
  S_TPD_ACT, S_TPD_PRE, S_TSREF, S_NSREF, S_HITS, S_MISSES, S_CONFL, S_NLOG, S_NIV, S_STUCK,
  # issued commands by code (NCMD entries from here)
- S_CNT) = range(52)
+ S_CNT) = range(51)
 S_LEN = S_CNT + NCMD
 
 # Power-down manager states (DRAMSys PowerDownManagerStaggered).
