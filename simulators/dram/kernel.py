@@ -700,6 +700,7 @@ def run(mem):
         M[u(o_rleft + r)] = M[u(o_rn + r)]
         M[u(o_rstrobe + r)] = 0
         M[u(o_ctrl_resp + r)] = -1
+        M[u(o_resp + r)] = -1  # (a request left unanswered then reads -1, not a previous run's response)
         for j in range(M[u(o_rfirst + r)], M[u(o_rfirst + r)] + M[u(o_rn + r)]):
             b = M[u(o_tbank + j)]
             M[u(o_lnext + j)] = -1
