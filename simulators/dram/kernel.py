@@ -134,14 +134,9 @@ def _raise8(typingctx, dst, src, t):
 
     def codegen(context, builder, signature, args):
         d, s, tv = args
-        i64 = ir.IntType(64)
-        vty = ir.VectorType(i64, 8)
-        pd = builder.inttoptr(d, vty.as_pointer())
-        ps = builder.inttoptr(s, vty.as_pointer())
-        a = builder.load(pd, align=8)
-        v = builder.load(ps, align=8)
-        v = builder.add(v, _splat8(builder, tv))
-        builder.store(builder.select(builder.icmp_signed(">", a, v), a, v), pd, align=8)
+        pd = _ptr8(builder, d)
+        v = builder.add(builder.load(_ptr8(builder, s), align=8), _splat8(builder, tv))
+        builder.store(_max8(builder, builder.load(pd, align=8), v), pd, align=8)
         return context.get_dummy_value()
 
     return types.void(dst, src, t), codegen
@@ -154,23 +149,31 @@ def _rank_keys(typingctx, dst, rnext, cl, base, shift):
 
     def codegen(context, builder, signature, args):
         d, rn, c, b, sh = args
-        vty = ir.VectorType(ir.IntType(64), 8)
-        pd = builder.inttoptr(d, vty.as_pointer())
-        v = builder.load(builder.inttoptr(rn, vty.as_pointer()), align=8)
-        bv, sv = _splat8(builder, b), _splat8(builder, sh)
-        v = builder.select(builder.icmp_signed(">", v, bv), v, bv)
-        v = builder.add(v, builder.load(builder.inttoptr(c, vty.as_pointer()), align=8))
-        builder.store(builder.shl(v, sv), pd, align=8)
+        v = _max8(builder, builder.load(_ptr8(builder, rn), align=8), _splat8(builder, b))
+        v = builder.add(v, builder.load(_ptr8(builder, c), align=8))
+        builder.store(builder.shl(v, _splat8(builder, sh)), _ptr8(builder, d), align=8)
         return context.get_dummy_value()
 
     return types.void(dst, rnext, cl, base, shift), codegen
 
 
+_V8 = ir.VectorType(ir.IntType(64), 8)
+
+
+def _ptr8(builder, address):
+    """An int64 byte address as a pointer to an <8 x i64> vector."""
+    return builder.inttoptr(address, _V8.as_pointer())
+
+
+def _max8(builder, a, b):
+    """The lane-wise signed maximum of two <8 x i64> vectors."""
+    return builder.select(builder.icmp_signed(">", a, b), a, b)
+
+
 def _splat8(builder, x):
     """An <8 x i64> vector of the int64 value ``x``."""
-    vty = ir.VectorType(ir.IntType(64), 8)
-    v = builder.insert_element(ir.Constant(vty, ir.Undefined), x, ir.Constant(ir.IntType(32), 0))
-    return builder.shuffle_vector(v, ir.Constant(vty, ir.Undefined), ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
+    v = builder.insert_element(ir.Constant(_V8, ir.Undefined), x, ir.Constant(ir.IntType(32), 0))
+    return builder.shuffle_vector(v, ir.Constant(_V8, ir.Undefined), ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")  # no zero-division checks (divisors are device constants)
