@@ -971,7 +971,7 @@ def run(mem):
             after = 1  # DRAMSys re-evaluates its managers and bank machines at the same time
         else:
             nxt = front_next(now)
-            if after == 0 or bt >= nxt or M[u(L.S_RTRIG)] <= now:
+            if bt >= nxt or M[u(L.S_RTRIG)] <= now:
                 after = 0
                 nxt = min(nxt, bt)
                 if nxt >= L.BIG:
@@ -979,9 +979,11 @@ def run(mem):
                     break
                 now = nxt
                 continue
-            # Nothing but the chosen command happens before it (no arbiter, admission or refresh trigger; the
-            # managers and bank machines were just evaluated and depend on time only through those): a pass at
-            # its time would change nothing before issuing it, so it issues now.
+            # Nothing but the chosen command happens before it (front_next covers every arbiter acceptance,
+            # admission and refresh trigger; the managers and bank machines were just evaluated and depend on time
+            # only through those; an arbiter pass there could only count releases, which its next pass counts
+            # before any acceptance): a pass at its time would change nothing before issuing it, so it issues now.
             now = bt
+            after = 1
         src, c = M[u(o_best)], M[u(o_best + 1)]
         issue(c, src if src >= 0 else (M[u(L.S_RBANK)] if (src == -2 and (c == PRE or c == REFPB)) else -1), now)
