@@ -238,6 +238,27 @@ def test_kernel_rerun_when_output_buffers_too_small():
             np.testing.assert_array_equal(a, b)
 
 
+def test_trace_longer_than_the_command_keys_can_time_is_an_error():
+    """The command choice packs (time, request id, bank, command) into int64 keys below 2**60. Two requests take
+    2 id bits, bank and command 9 more, so a run must end before 2**(60 - 11) clocks (less a 2**24 margin)."""
+    from simulators.dram.layout import key_time_limit
+
+    limit = 2**49 - 2**24
+    assert key_time_limit(2) == limit
+    assert key_time_limit(10_000) == 2**(60 - 14 - 9) - 2**24  # 10,002 ids need 14 bits
+    per_clock = TCK_DDR4 / 1.25  # player cycles (800 MHz: 1.25 ns) per DDR4 clock
+    beyond = int(limit * per_clock) + 10**6
+    sim = DRAMSimulator(_trace([0, beyond], [False] * 2, [ROW_A, ROW_B]), "DDR4-2400")
+    with pytest.raises(TraceError, match="trace: 2 requests spanning more than .* split the trace"):
+        sim.evaluate(BASE)
+    within = beyond // 2  # the same two requests, the second at half that time: a row conflict on an idle bank
+    sim = DRAMSimulator(_trace([0, within], [False] * 2, [ROW_A, ROW_B]), "DDR4-2400")
+    dev = get_device("DDR4-2400")
+    lat = sim.run(sim.space.validate(BASE)).latency_ns
+    assert lat[1] == pytest.approx(lat_ns(within * 1.25, dev.RP + dev.RCD + RD_TO_END["DDR4-2400"], TCK_DDR4),
+                                   abs=0.1)  # (arrival ~1e14 ns: float64 resolution ~0.03 ns)
+
+
 def test_every_knob_changes_something_somewhere():
     sims = [DRAMSimulator(t, n_requests=n, **kw) for t, n, kw in
             [("cloud", 1500, {}), ("random", 6000, {"gap": 4}), ("sparse", 1500, {}), ("sparse", 1500, {"gap": 2000})]]

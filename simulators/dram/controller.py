@@ -53,6 +53,7 @@ def capacities(rarr, nt, T, C, cap_guess=-1):
     nreq = rarr.shape[0]
     refi = T[L.T_REFIPB] if C[C_REF] == 2 else T[L.T_REFI]
     n_ref = int(rarr[-1]) // max(int(refi), 1) + 64 if nreq else 64
+    n_ref = min(n_ref, 4 * nt + 64)  # (long idle gaps: refreshes beyond that, if any, cost one re-run)
     cap_iv = nt + n_ref if cap_guess < 0 else cap_guess
     cap_log = (4 * nt + 4 * n_ref if cap_guess < 0 else cap_guess) if C[C_LOG] != 0 else 0
     return cap_log, cap_iv

@@ -263,8 +263,9 @@ def run(mem):
     sh = 1  # bits for a payload id + 2 in the packed (time, id, bank) keys of the command choice
     while (1 << sh) < nreq + 2:
         sh += 1
-    sh5 = sh + 5  # 5 bits of bank index below the id (at most 32 banks)
-    simask = (1 << sh5) - 1  # the id part of a key
+    shk = sh + 9  # below the id: 5 bits of bank index (at most 32 banks), 4 of command code (NCMD <= 16)
+    # (keys stay below BIG while times stay below L.key_time_limit(nreq): the simulator checks the run's end)
+    simask = (1 << shk) - 1  # the id part of a key
     IDLE_CMD = L.IDLE_CMD
 
     # --- bookkeeping ---------------------------------------------------------------------------------------
@@ -318,15 +319,16 @@ def run(mem):
         lr = M[u(o_bnext + b * NCMD + c)]
         if grules:
             lr = max(lr, M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
-        return ((lr + M[u(o_CL + c)]) << sh5) + M[u(o_si + b)]
+        return ((lr + M[u(o_CL + c)]) << shk) + M[u(o_si + b)]
 
     def local_ready(b):
         """Cache the bank / bank-group part of bank b's next command time, packed for the command choice:
-        ``SA = ((local time + len) << sh + id) << 5 | b`` (id = payload id + 1), ``SI = id << 5 | b``, ``SC`` =
-        command (``IDLE_CMD`` when none)."""
+        ``SA = (((local time + len) << sh + id) << 5 | b) << 4 | c`` (id = payload id + 1; the bank index orders
+        ties, and the command code c below it never does, but lets the choice be read off the key without a load),
+        ``SI = (id << 5 | b) << 4 | c``, ``SC`` = command c (``IDLE_CMD`` when none)."""
         c = M[u(o_ncmd + b)]
         if c != L.NOP:
-            M[u(o_si + b)] = ((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b
+            M[u(o_si + b)] = ((((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b) << 4) | c
             M[u(o_sa + b)] = local_key(b, c)
             M[u(o_sc + b)] = c
         else:
@@ -341,7 +343,7 @@ def run(mem):
         q = o_gnext + M[u(o_grp + b)] * NCMD
         for k in range(lo, lo + bpg):
             c = max(M[u(o_ncmd + k)], 0)
-            M[u(o_sa + k)] = max(M[u(o_sa + k)], ((M[u(q + c)] + M[u(o_CL + c)]) << sh5) + M[u(o_si + k)])
+            M[u(o_sa + k)] = max(M[u(o_sa + k)], ((M[u(q + c)] + M[u(o_CL + c)]) << shk) + M[u(o_si + k)])
 
     def apply_rules(c, b, t):
         """Raise the earliest times that command c at time t constrains: on the rank (ACT .. WRA are read; see
@@ -880,12 +882,12 @@ def run(mem):
             bid = -1
             M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = -2, c, t, 1
         base = max(now, M[u(L.S_CMDBUS)])
-        _rank_keys(addr + 8 * o_rk, addr + 8 * o_rnext, addr + 8 * o_CL, base, sh5)  # ACT .. REF
+        _rank_keys(addr + 8 * o_rk, addr + 8 * o_rnext, addr + 8 * o_CL, base, shk)  # ACT .. REF
         t = max(base, M[u(o_rnext + ACT)], M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)  # and tFAW for ACT
-        M[u(o_rk + ACT)] = (t + M[u(o_CL + ACT)]) << sh5
+        M[u(o_rk + ACT)] = (t + M[u(o_CL + ACT)]) << shk
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
         # its bank / bank-group part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
-        bcomp = ((bkey << sh) + bid + 1) << 5 if bkey < L.BIG else L.BIG
+        bcomp = ((bkey << sh) + bid + 1) << 9 if bkey < L.BIG else L.BIG
         m = m1 = m2 = m3 = L.BIG
         for b in range(0, nb, 4):  # four banks a pass into four minima (bank slots up to MAX_BANKS: idle keys)
             _scalar()
@@ -895,9 +897,9 @@ def run(mem):
             m3 = min(m3, bank_key(b + 3))
         m = min(min(m, m1), min(m2, m3))
         if m < bcomp:
-            b = m & 31
-            c = M[u(o_ncmd + b)]
-            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> sh5) - M[u(o_CL + c)], 1
+            b = (m >> 4) & 31
+            c = m & 15
+            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> shk) - M[u(o_CL + c)], 1
 
     def fold(n, now):
         """Fold the commands of the n banks just re-evaluated (dstack[:n]) into the current choice: valid while
@@ -908,19 +910,19 @@ def run(mem):
         bcomp = L.BIG
         if M[u(o_best + 3)] != 0:
             src = M[u(o_best)]
-            ident = 0 if src < 0 else ((M[u(o_tpar + M[u(o_cur + src)])] + 1) << 5) | src
-            bcomp = ((M[u(o_best + 2)] + M[u(o_CL + M[u(o_best + 1)])]) << sh5) + ident
+            ident = 0 if src < 0 else ((((M[u(o_tpar + M[u(o_cur + src)])] + 1) << 5) | src) << 4) | M[u(o_best + 1)]
+            bcomp = ((M[u(o_best + 2)] + M[u(o_CL + M[u(o_best + 1)])]) << shk) + ident
         m = bcomp
         for k in range(n):
             b = M[u(o_dstack + k)]
             c = M[u(o_sc + b)]
             if c != IDLE_CMD:
                 m = min(m, max(M[u(o_sa + b)], M[u(o_rk + c)] + M[u(o_si + b)],
-                               ((now + M[u(o_CL + c)]) << sh5) + M[u(o_si + b)]))
+                               ((now + M[u(o_CL + c)]) << shk) + M[u(o_si + b)]))
         if m < bcomp:
-            b = m & 31
-            c = M[u(o_ncmd + b)]
-            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> sh5) - M[u(o_CL + c)], 1
+            b = (m >> 4) & 31
+            c = m & 15
+            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> shk) - M[u(o_CL + c)], 1
 
     def managers(now):
         if refm != 0 and (now >= M[u(L.S_RTRIG)] or M[u(L.S_RCMD)] != L.NOP):
@@ -948,7 +950,7 @@ def run(mem):
     # --- the loop ------------------------------------------------------------------------------------------------
     M[u(L.S_RTRIG)] = refi if refm != 0 else L.BIG
     M[u(L.S_RREM)] = allbanks
-    M[u(o_rk + IDLE_CMD)] = L.BIG - (1 << sh5)  # the key slot of an idle bank machine
+    M[u(o_rk + IDLE_CMD)] = L.BIG - (1 << shk)  # the key slot of an idle bank machine
     M[u(L.S_RCMD)] = L.NOP
     M[u(L.S_PCMD)] = L.NOP
     M[u(L.S_LASTDIR)] = -1

@@ -76,6 +76,17 @@ for _name, _size in FIXED.items():
 FIXED_END = _pos
 
 
+def key_time_limit(nreq: int) -> int:
+    """The controller clock that a run of ``nreq`` requests must end before (the simulator checks; a later end
+    voids the run). The command choice packs (time, payload id, bank, command) into int64 keys below ``BIG``:
+    times get ``60 - (id bits + 9)`` bits; the margin of 2**24 clocks covers the commands ready after the last one
+    issued (timings are far shorter). About 2**36 clocks for 10,000 requests, 2**30 for a million."""
+    sh = 1
+    while (1 << sh) < nreq + 2:
+        sh += 1
+    return (1 << (60 - sh - 9)) - (1 << 24)
+
+
 def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.ndarray,
          rfirst: np.ndarray, rn: np.ndarray, tbank: np.ndarray, trow: np.ndarray, tcol: np.ndarray,
          twr: np.ndarray, tpar: np.ndarray, cap_log: int, cap_iv: int) -> tuple[np.ndarray, dict[str, slice]]:

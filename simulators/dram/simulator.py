@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from archgym_lite.core.env import DesignEnv
-from archgym_lite.core.errors import SpecError
+from archgym_lite.core.errors import SpecError, TraceError
 from archgym_lite.core.simulator import Metric, Simulator
 from archgym_lite.core.space import Columns, Design, DesignSpace
 from simulators.dram import controller as K
@@ -217,6 +217,9 @@ class DRAMSimulator(Simulator):
                                                                              p.read_index, tck, reads)
         if S[L.S_STUCK] or unanswered:  # defensive: the kernel always completes every request
             raise RuntimeError(f"DRAM kernel left requests unanswered for design {design}")
+        if sim_end >= L.key_time_limit(len(resp)):  # (responses come after every command's time)
+            raise TraceError(f"{len(resp)} requests spanning more than {L.key_time_limit(len(resp))} controller clocks "
+                             "are more than one run can time; split the trace", "trace")
         pd_act, pd_pre, sref = int(S[L.S_TPD_ACT]), int(S[L.S_TPD_PRE]), int(S[L.S_TSREF])
         states = {"act_standby": busy - pd_act, "pre_standby": window - busy - pd_pre - sref,
                   "act_powerdown": pd_act, "pre_powerdown": pd_pre, "self_refresh": sref}
