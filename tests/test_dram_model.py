@@ -240,12 +240,12 @@ def test_kernel_rerun_when_output_buffers_too_small():
 
 def test_trace_longer_than_the_command_keys_can_time_is_an_error():
     """The command choice packs (time, request id, bank, command) into int64 keys below 2**60. Two requests take
-    2 id bits, bank and command 9 more, so a run must end before 2**(60 - 11) clocks (less a 2**24 margin)."""
+    2 id bits, bank and command 8 more, so a run must end before 2**(60 - 10) clocks (less a 2**24 margin)."""
     from simulators.dram.layout import key_time_limit
 
-    limit = 2**49 - 2**24
+    limit = 2**50 - 2**24
     assert key_time_limit(2) == limit
-    assert key_time_limit(10_000) == 2**(60 - 14 - 9) - 2**24  # 10,002 ids need 14 bits
+    assert key_time_limit(10_000) == 2**(60 - 14 - 8) - 2**24  # 10,002 ids need 14 bits
     per_clock = TCK_DDR4 / 1.25  # player cycles (800 MHz: 1.25 ns) per DDR4 clock
     beyond = int(limit * per_clock) + 10**6
     sim = DRAMSimulator(_trace([0, beyond], [False] * 2, [ROW_A, ROW_B]), "DDR4-2400")

@@ -77,6 +77,7 @@ def _guard_cache() -> None:
 
 
 _guard_cache()
+assert WRA < 8  # the command choice packs a bank machine's command (ACT .. WRA) into 3 bits of its key
 
 
 @intrinsic
@@ -263,7 +264,7 @@ def run(mem):
     sh = 1  # bits for a payload id + 2 in the packed (time, id, bank) keys of the command choice
     while (1 << sh) < nreq + 2:
         sh += 1
-    shk = sh + 9  # below the id: 5 bits of bank index (at most 32 banks), 4 of command code (NCMD <= 16)
+    shk = sh + 8  # below the id: 5 bits of bank index (at most 32 banks), 3 of command (ACT .. WRA: codes < 8)
     # (keys stay below BIG while times stay below L.key_time_limit(nreq): the simulator checks the run's end)
     simask = (1 << shk) - 1  # the id part of a key
     IDLE_CMD = L.IDLE_CMD
@@ -323,12 +324,12 @@ def run(mem):
 
     def local_ready(b):
         """Cache the bank / bank-group part of bank b's next command time, packed for the command choice:
-        ``SA = (((local time + len) << sh + id) << 5 | b) << 4 | c`` (id = payload id + 1; the bank index orders
+        ``SA = (((local time + len) << sh + id) << 5 | b) << 3 | c`` (id = payload id + 1; the bank index orders
         ties, and the command code c below it never does, but lets the choice be read off the key without a load),
-        ``SI = (id << 5 | b) << 4 | c``, ``SC`` = command c (``IDLE_CMD`` when none)."""
+        ``SI = (id << 5 | b) << 3 | c``, ``SC`` = command c (``IDLE_CMD`` when none)."""
         c = M[u(o_ncmd + b)]
         if c != L.NOP:
-            M[u(o_si + b)] = ((((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b) << 4) | c
+            M[u(o_si + b)] = ((((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b) << 3) | c
             M[u(o_sa + b)] = local_key(b, c)
             M[u(o_sc + b)] = c
         else:
@@ -887,7 +888,7 @@ def run(mem):
         M[u(o_rk + ACT)] = (t + M[u(o_CL + ACT)]) << shk
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
         # its bank / bank-group part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
-        bcomp = ((bkey << sh) + bid + 1) << 9 if bkey < L.BIG else L.BIG
+        bcomp = ((bkey << sh) + bid + 1) << 8 if bkey < L.BIG else L.BIG
         m = m1 = m2 = m3 = L.BIG
         for b in range(0, nb, 4):  # four banks a pass into four minima (bank slots up to MAX_BANKS: idle keys)
             _scalar()
@@ -897,8 +898,8 @@ def run(mem):
             m3 = min(m3, bank_key(b + 3))
         m = min(min(m, m1), min(m2, m3))
         if m < bcomp:
-            b = (m >> 4) & 31
-            c = m & 15
+            b = (m >> 3) & 31
+            c = m & 7
             M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> shk) - M[u(o_CL + c)], 1
 
     def fold(n, now):
@@ -910,7 +911,7 @@ def run(mem):
         bcomp = L.BIG
         if M[u(o_best + 3)] != 0:
             src = M[u(o_best)]
-            ident = 0 if src < 0 else ((((M[u(o_tpar + M[u(o_cur + src)])] + 1) << 5) | src) << 4) | M[u(o_best + 1)]
+            ident = 0 if src < 0 else ((((M[u(o_tpar + M[u(o_cur + src)])] + 1) << 5) | src) << 3) | M[u(o_best + 1)]
             bcomp = ((M[u(o_best + 2)] + M[u(o_CL + M[u(o_best + 1)])]) << shk) + ident
         m = bcomp
         for k in range(n):
@@ -920,8 +921,8 @@ def run(mem):
                 m = min(m, max(M[u(o_sa + b)], M[u(o_rk + c)] + M[u(o_si + b)],
                                ((now + M[u(o_CL + c)]) << shk) + M[u(o_si + b)]))
         if m < bcomp:
-            b = (m >> 4) & 31
-            c = m & 15
+            b = (m >> 3) & 31
+            c = m & 7
             M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> shk) - M[u(o_CL + c)], 1
 
     def managers(now):

@@ -79,12 +79,12 @@ FIXED_END = _pos
 def key_time_limit(nreq: int) -> int:
     """The controller clock that a run of ``nreq`` requests must end before (the simulator checks; a later end
     voids the run). The command choice packs (time, payload id, bank, command) into int64 keys below ``BIG``:
-    times get ``60 - (id bits + 9)`` bits; the margin of 2**24 clocks covers the commands ready after the last one
-    issued (timings are far shorter). About 2**36 clocks for 10,000 requests, 2**30 for a million."""
+    times get ``60 - (id bits + 8)`` bits; the margin of 2**24 clocks covers the commands ready after the last one
+    issued (timings are far shorter). About 2**38 clocks for 10,000 requests, 2**32 for a million."""
     sh = 1
     while (1 << sh) < nreq + 2:
         sh += 1
-    return (1 << (60 - sh - 9)) - (1 << 24)
+    return (1 << (60 - sh - 8)) - (1 << 24)
 
 
 def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.ndarray,
