@@ -238,6 +238,22 @@ def test_kernel_rerun_when_output_buffers_too_small():
             np.testing.assert_array_equal(a, b)
 
 
+def test_kernel_vectors_sit_on_cache_lines():
+    """Every 8-wide vector the kernel loads or stores (rule rows D, the earliest-time rows BNEXT / GNEXT / RNEXT,
+    the rank keys RK, the command lengths CL) starts on a 64-byte boundary: rows of 16 words, segments on 8 words,
+    M itself on 64 bytes. (A vector across a page boundary made whole runs 15-25% slower.)"""
+    from simulators.dram import controller as K
+    from simulators.dram import layout as L
+
+    assert L.ROW % 8 == 0 and L.ROW >= len(CMD_NAMES)
+    for name in ("CL", "D", "RK", "BNEXT", "GNEXT", "RNEXT"):
+        assert getattr(L, f"O_{name}") % 8 == 0, name
+    sim = DRAMSimulator("random", "LPDDR4-3200", n_requests=50)
+    for cap in (1, 2, 3, 1000):  # several allocations of different sizes
+        ws = K.Workspace(*sim.kernel_args({}, inputs_only=True), 0, cap)
+        assert ws.M.ctypes.data % 64 == 0
+
+
 def test_trace_longer_than_the_command_keys_can_time_is_an_error():
     """The command choice packs (time, request id, bank, command) into int64 keys below 2**60. Two requests take
     2 id bits, bank and command 8 more, so a run must end before 2**(60 - 10) clocks (less a 2**24 margin)."""

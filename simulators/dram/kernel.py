@@ -302,14 +302,14 @@ def run(mem):
             return M[u(o_rnext + c)]
         t = 0
         for p in range(NCMD):
-            t = max(t, M[u(o_last + p)] + M[u(o_D + (2 * NCMD + p) * NCMD + c)])
+            t = max(t, M[u(o_last + p)] + M[u(o_D + (2 * NCMD + p) * L.ROW + c)])
         return t
 
     def ready(c, b):
         """Earliest issue time of command c (bank b, -1 for rank commands) by the timing rules."""
         t = max(M[u(L.S_CMDBUS)], rank_next(c))
         if b >= 0:
-            t = max(t, M[u(o_bnext + b * NCMD + c)], M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
+            t = max(t, M[u(o_bnext + b * L.ROW + c)], M[u(o_gnext + M[u(o_grp + b)] * L.ROW + c)])
         if c == ACT:
             t = max(t, M[u(o_faw + M[u(L.S_FAWI)])] + t_faw)
         return t
@@ -317,9 +317,9 @@ def run(mem):
     def local_key(b, c):
         """The bank / bank-group part of bank b's key for its command c (``SA``, see :func:`local_ready`);
         the bank-group part only where its rules can bind (``grules``)."""
-        lr = M[u(o_bnext + b * NCMD + c)]
+        lr = M[u(o_bnext + b * L.ROW + c)]
         if grules:
-            lr = max(lr, M[u(o_gnext + M[u(o_grp + b)] * NCMD + c)])
+            lr = max(lr, M[u(o_gnext + M[u(o_grp + b)] * L.ROW + c)])
         return ((lr + M[u(o_CL + c)]) << shk) + M[u(o_si + b)]
 
     def local_ready(b):
@@ -341,7 +341,7 @@ def run(mem):
         only grow, so the larger of the cached key and the group key is the new key; an idle bank keeps BIG; a bank
         marked for re-evaluation gets a value that its re-evaluation replaces)."""
         lo = M[u(o_grp + b)] * bpg
-        q = o_gnext + M[u(o_grp + b)] * NCMD
+        q = o_gnext + M[u(o_grp + b)] * L.ROW
         for k in range(lo, lo + bpg):
             c = max(M[u(o_ncmd + k)], 0)
             M[u(o_sa + k)] = max(M[u(o_sa + k)], ((M[u(q + c)] + M[u(o_CL + c)]) << shk) + M[u(o_si + k)])
@@ -354,15 +354,15 @@ def run(mem):
         M[u(o_last + c)] = t
         has = M[u(L.O_HAS + c)]  # which scopes have rules from c (bits: rank, bank, group)
         if has & 1:  # rank rules of c (columns ACT .. REF; REF's is unused: see rank_next)
-            _raise8(addr + 8 * o_rnext, addr + 8 * (o_D + (2 * NCMD + c) * NCMD), t)
+            _raise8(addr + 8 * o_rnext, addr + 8 * (o_D + (2 * NCMD + c) * L.ROW), t)
         if b >= 0:
-            r = o_D + c * NCMD  # bank rules: columns ACT .. REF, then REFPB
-            q = o_bnext + b * NCMD
+            r = o_D + c * L.ROW  # bank rules: columns ACT .. REF, then REFPB
+            q = o_bnext + b * L.ROW
             _raise8(addr + 8 * q, addr + 8 * r, t)
             if per_bank:  # (REFPB's column matters only to per-bank refresh)
                 M[u(q + REFPB)] = max(M[u(q + REFPB)], t + M[u(r + REFPB)])
             if grules and has & 4:  # bank-group rules (without grules they never bind: see layout.pack)
-                _raise8(addr + 8 * (o_gnext + M[u(o_grp + b)] * NCMD), addr + 8 * (o_D + (NCMD + c) * NCMD), t)
+                _raise8(addr + 8 * (o_gnext + M[u(o_grp + b)] * L.ROW), addr + 8 * (o_D + (NCMD + c) * L.ROW), t)
         M[u(L.S_CMDBUS)] = t + M[u(o_CL + c)]
         if c == ACT:
             M[u(o_faw + M[u(L.S_FAWI)])] = t

@@ -59,8 +59,14 @@ _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "gr
 #: (written as one 8-wide vector) and this slot after them.
 IDLE_CMD = 8
 _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG}
-FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * NCMD, **{b.upper(): MAX_BANKS for b in _BANK},
-         "RK": 9, "HAS": NCMD, "BNEXT": NCMD * MAX_BANKS, "GNEXT": NCMD * MAX_BANKS, "RNEXT": NCMD,
+#: Row length of the per-command tables ``D[scope, prev]``, ``BNEXT[bank]``, ``GNEXT[group]``: NCMD padded to 16, so
+#: that with every segment starting on 8 words and ``M`` on 64 bytes, each 8-wide vector the kernel loads or stores
+#: (:func:`.kernel._raise8`, :func:`.kernel._rank_keys`) is one aligned cache line. A vector that straddles two lines
+#: costs a split access on every command and breaks store-to-load forwarding; one that straddles a page (at one
+#: 64-byte window of base addresses per vector) made whole runs 15-25% slower.
+ROW = 16
+FIXED = {"T": T_LEN, "C": C_LEN, "CL": NCMD, "D": 3 * NCMD * ROW, **{b.upper(): MAX_BANKS for b in _BANK},
+         "RK": 9, "HAS": NCMD, "BNEXT": ROW * MAX_BANKS, "GNEXT": ROW * MAX_BANKS, "RNEXT": NCMD,
          "LAST": NCMD, "FAW": 4, "BEST": 4}
 VARIABLE = ("RARR", "RFIRST", "RN", "TBANK", "TROW", "TCOL", "TWR", "TPAR", "SRNEXT", "LNEXT", "LPREV", "TFLAG",
             "ACC", "RLEFT", "RSTROBE", "REL", "DATA_END", "CTRL_RESP", "RESP", "LG", "IV")
@@ -71,6 +77,7 @@ for _i, _name in enumerate(VARIABLE):
 H_LEN = _H0 + len(VARIABLE)
 _pos = S_LEN + H_LEN
 for _name, _size in FIXED.items():
+    _pos += -_pos % 8  # (every segment on a cache line: see ROW)
     globals()[f"O_{_name}"] = _pos
     _pos += _size
 FIXED_END = _pos
@@ -106,7 +113,9 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     for name in VARIABLE:
         seg[name] = slice(pos, pos + sizes[name])
         pos += sizes[name]
-    M = np.zeros(pos, dtype=np.int64)
+    raw = np.zeros(pos + 8, dtype=np.int64)
+    first = (-raw.ctypes.data % 64) // 8  # M starts on a 64-byte boundary (see ROW)
+    M = raw[first: first + pos]
     M[S_LEN + H_NREQ], M[S_LEN + H_NT], M[S_LEN + H_NB] = nreq, nt, nb
     M[S_LEN + H_CAPLOG], M[S_LEN + H_CAPIV] = cap_log, cap_iv
     Dr = D.reshape(3, NCMD, NCMD)
@@ -122,7 +131,9 @@ def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.n
     for name in VARIABLE:
         M[S_LEN + globals()[f"H_{name}"]] = seg[name].start
     banks = slice(0, nb)
-    given = {"T": T, "C": C, "CL": CL, "D": D.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
+    rows = np.full((3 * NCMD, ROW), NO_RULE, dtype=np.int64)
+    rows[:, :NCMD] = D.reshape(3 * NCMD, NCMD)
+    given = {"T": T, "C": C, "CL": CL, "D": rows.ravel(), "RARR": rarr, "RFIRST": rfirst, "RN": rn,
              "TBANK": tbank, "TROW": trow, "TCOL": tcol, "TWR": twr, "TPAR": tpar}
     for name, arr in given.items():
         M[seg[name]] = arr
