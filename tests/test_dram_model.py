@@ -239,7 +239,7 @@ def test_kernel_rerun_when_output_buffers_too_small():
 
 
 def test_kernel_vectors_sit_on_cache_lines():
-    """Every 8-wide vector the kernel loads or stores (rule rows D, the earliest-time rows BNEXT / GNEXT / RNEXT,
+    """Every 8-word row the kernel loads or stores as vectors (rule rows D, the earliest-time rows BNEXT / GNEXT / RNEXT,
     the rank keys RK, the command lengths CL) starts on a 64-byte boundary: rows of 16 words, segments on 8 words,
     M itself on 64 bytes. (A vector across a page boundary made whole runs 15-25% slower.)"""
     from simulators.dram import controller as K

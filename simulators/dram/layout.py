@@ -56,11 +56,11 @@ MAX_BANKS = 32
 _BANK = ("bst", "orow", "cur", "keep", "ncmd", "blocked", "dirty", "dstack", "grp", "head", "tail", "cnt", "nhit",
          "bact", "ivo", "sa", "sc", "si")
 #: Command-choice slot of a bank with no command: the rank-key segment RK holds the keys of commands ACT .. REF
-#: (written as one 8-wide vector) and this slot after them.
+#: (written as one 8-word vector row) and this slot after them.
 IDLE_CMD = 8
 _BANK_INIT = {"orow": -1, "cur": -1, "ncmd": NOP, "dirty": 1, "head": -1, "tail": -1, "sa": BIG}
 #: Row length of the per-command tables ``D[scope, prev]``, ``BNEXT[bank]``, ``GNEXT[group]``: NCMD padded to 16, so
-#: that with every segment starting on 8 words and ``M`` on 64 bytes, each 8-wide vector the kernel loads or stores
+#: that with every segment starting on 8 words and ``M`` on 64 bytes, each 8-word row the kernel loads or stores as vectors
 #: (:func:`.kernel._raise8`, :func:`.kernel._rank_keys`) is one aligned cache line. A vector that straddles two lines
 #: costs a split access on every command and breaks store-to-load forwarding; one that straddles a page (at one
 #: 64-byte window of base addresses per vector) made whole runs 15-25% slower.
