@@ -193,7 +193,8 @@ def run(mem):
     Fills the output segments of ``M``: ``data_end`` per transaction, ``ctrl_resp`` / ``resp`` (controller
     BEGIN_RESP / initiator response) per request, the command log ``lg`` (capacity 0: off), the bank-active
     intervals ``iv`` and the state vector ``S`` (counters, at offset 0); entries beyond a buffer's capacity are
-    only counted (``S_NLOG``, ``S_NIV``). Everything lives in one array so that the closures below share a
+    only counted (``S_NLOG``, ``S_NIV``). Returns ``S_STUCK`` (1 when no event was left with requests unserved:
+    never, unless the model breaks). Everything lives in one array so that the closures below share a
     single reference-counted object (each extra captured array costs atomic reference counting per call).
     The closures see ``M``, a view of ``mem`` without a reference count (``carray`` over its address): numba
     reference-counts an array captured by a closure that contains a loop on every call, which would cost two
@@ -995,3 +996,7 @@ def run(mem):
             after = 1
         src, c = M[u(o_best)], M[u(o_best + 1)]
         issue(c, src if src >= 0 else (M[u(L.S_RBANK)] if (src == -2 and (c == PRE or c == REFPB)) else -1), now)
+    # numba's dead-code pass drops writes to M after its last read in the function (its alias analysis does not see
+    # that M, a view built from an address, is the caller's memory): without this read the S_STUCK write before the
+    # `break` above was dropped (measured: every write after the loop vanished until M was read after them).
+    return M[u(L.S_STUCK)]
