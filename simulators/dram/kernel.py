@@ -77,7 +77,7 @@ def _guard_cache() -> None:
 
 
 _guard_cache()
-assert WRA < 8  # the command choice packs a bank machine's command (ACT .. WRA) into 3 bits of its key
+assert WRA < 1 << L.CMD_BITS and L.MAX_BANKS == 1 << (L.KEY_LOW_BITS - L.CMD_BITS)  # (the key layout: see layout)
 
 
 @intrinsic
@@ -267,10 +267,8 @@ def run(mem):
     maxpost = M[u(o_C + cfg.C_MAXPOST)] * (nb if per_bank else 1)
     maxpull = M[u(o_C + cfg.C_MAXPULL)] * (nb if per_bank else 1)
     allbanks = (1 << nb) - 1
-    sh = 1  # bits for a payload id + 2 in the packed (time, id, bank) keys of the command choice
-    while (1 << sh) < nreq + 2:
-        sh += 1
-    shk = sh + 8  # below the id: 5 bits of bank index (at most 32 banks), 3 of command (ACT .. WRA: codes < 8)
+    sh = L.id_bits(nreq)  # the packed (time, id, bank, command) keys of the command choice: see layout.KEY_LOW_BITS
+    shk = sh + L.KEY_LOW_BITS
     # (keys stay below BIG while times stay below L.key_time_limit(nreq): the simulator checks the run's end)
     simask = (1 << shk) - 1  # the id part of a key
     IDLE_CMD = L.IDLE_CMD
@@ -328,6 +326,16 @@ def run(mem):
             lr = max(lr, M[u(o_gnext + M[u(o_grp + b)] * L.ROW + c)])
         return ((lr + M[u(o_CL + c)]) << shk) + M[u(o_si + b)]
 
+    def key_id(b, c):
+        """The low part of bank b's key for its command c: ``(id << 5 | b) << CMD_BITS | c`` (id = payload id + 1)."""
+        return ((((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b) << L.CMD_BITS) | c
+
+    def choose_key(m):
+        """Make the bank command packed in key m the chosen one (BEST: bank, command, issue time, valid)."""
+        b = (m >> L.CMD_BITS) & (L.MAX_BANKS - 1)
+        c = m & ((1 << L.CMD_BITS) - 1)
+        M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> shk) - M[u(o_CL + c)], 1
+
     def local_ready(b):
         """Cache the bank / bank-group part of bank b's next command time, packed for the command choice:
         ``SA = (((local time + len) << sh + id) << 5 | b) << 3 | c`` (id = payload id + 1; the bank index orders
@@ -335,7 +343,7 @@ def run(mem):
         ``SI = (id << 5 | b) << 3 | c``, ``SC`` = command c (``IDLE_CMD`` when none)."""
         c = M[u(o_ncmd + b)]
         if c != L.NOP:
-            M[u(o_si + b)] = ((((M[u(o_tpar + M[u(o_cur + b)])] + 1) << 5) | b) << 3) | c
+            M[u(o_si + b)] = key_id(b, c)
             M[u(o_sa + b)] = local_key(b, c)
             M[u(o_sc + b)] = c
         else:
@@ -894,7 +902,7 @@ def run(mem):
         M[u(o_rk + ACT)] = (t + M[u(o_CL + ACT)]) << shk
         # The command that ends first, oldest payload on ties, as one packed minimum: a bank's key is the larger of
         # its bank / bank-group part (SA) and the rank / command-bus part of its command (RK) with its id (SI).
-        bcomp = ((bkey << sh) + bid + 1) << 8 if bkey < L.BIG else L.BIG
+        bcomp = ((bkey << sh) + bid + 1) << L.KEY_LOW_BITS if bkey < L.BIG else L.BIG
         m = m1 = m2 = m3 = L.BIG
         for b in range(0, nb, 4):  # four banks a pass into four minima (bank slots up to MAX_BANKS: idle keys)
             _scalar()
@@ -904,9 +912,7 @@ def run(mem):
             m3 = min(m3, bank_key(b + 3))
         m = min(min(m, m1), min(m2, m3))
         if m < bcomp:
-            b = (m >> 3) & 31
-            c = m & 7
-            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> shk) - M[u(o_CL + c)], 1
+            choose_key(m)
 
     def fold(n, now):
         """Fold the commands of the n banks just re-evaluated (dstack[:n]) into the current choice: valid while
@@ -917,7 +923,7 @@ def run(mem):
         bcomp = L.BIG
         if M[u(o_best + 3)] != 0:
             src = M[u(o_best)]
-            ident = 0 if src < 0 else ((((M[u(o_tpar + M[u(o_cur + src)])] + 1) << 5) | src) << 3) | M[u(o_best + 1)]
+            ident = 0 if src < 0 else key_id(src, M[u(o_best + 1)])
             bcomp = ((M[u(o_best + 2)] + M[u(o_CL + M[u(o_best + 1)])]) << shk) + ident
         m = bcomp
         for k in range(n):
@@ -927,9 +933,7 @@ def run(mem):
                 m = min(m, max(M[u(o_sa + b)], M[u(o_rk + c)] + M[u(o_si + b)],
                                ((now + M[u(o_CL + c)]) << shk) + M[u(o_si + b)]))
         if m < bcomp:
-            b = (m >> 3) & 31
-            c = m & 7
-            M[u(o_best + 0)], M[u(o_best + 1)], M[u(o_best + 2)], M[u(o_best + 3)] = b, c, (m >> shk) - M[u(o_CL + c)], 1
+            choose_key(m)
 
     def managers(now):
         if refm != 0 and (now >= M[u(L.S_RTRIG)] or M[u(L.S_RCMD)] != L.NOP):

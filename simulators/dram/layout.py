@@ -83,15 +83,27 @@ for _name, _size in FIXED.items():
 FIXED_END = _pos
 
 
-def key_time_limit(nreq: int) -> int:
-    """The controller clock that a run of ``nreq`` requests must end before (the simulator checks; a later end
-    voids the run). The command choice packs (time, payload id, bank, command) into int64 keys below ``BIG``:
-    times get ``60 - (id bits + 8)`` bits; the margin of 2**24 clocks covers the commands ready after the last one
-    issued (timings are far shorter). About 2**38 clocks for 10,000 requests, 2**32 for a million."""
+#: The command choice packs (end time, request id + 1, bank, command) into one int64 key below ``BIG``: under the id,
+#: 5 bits of bank index (``MAX_BANKS`` = 32) and 3 of command code (bank machines issue ACT .. WRA, codes below 8).
+CMD_BITS = 3
+KEY_LOW_BITS = 5 + CMD_BITS
+
+
+@njit(cache=True)
+def id_bits(nreq: int) -> int:
+    """Bits of the request-id field of the command keys for ``nreq`` requests (ids 0 .. nreq + 1)."""
     sh = 1
     while (1 << sh) < nreq + 2:
         sh += 1
-    return (1 << (60 - sh - 8)) - (1 << 24)
+    return sh
+
+
+def key_time_limit(nreq: int) -> int:
+    """The controller clock that a run of ``nreq`` requests must end before (the simulator checks; a later end
+    voids the run): key times get ``60 - id_bits(nreq) - KEY_LOW_BITS`` bits; the margin of 2**24 clocks covers the
+    commands ready after the last one issued (timings are far shorter). About 2**38 clocks for 10,000 requests,
+    2**32 for a million."""
+    return (1 << (60 - id_bits(nreq) - KEY_LOW_BITS)) - (1 << 24)
 
 
 def pack(T: np.ndarray, C: np.ndarray, D: np.ndarray, CL: np.ndarray, rarr: np.ndarray,

@@ -215,11 +215,12 @@ class DRAMSimulator(Simulator):
         reads = np.empty(p.read_index.size)
         sim_end, window, busy, n_open, unanswered, max_read = K.time_summary(resp, iv, p.req_arrival_ns,
                                                                              p.read_index, tck, reads)
+        limit = L.key_time_limit(len(resp))
+        if sim_end >= limit:  # (first: keys past their range can also leave requests unanswered)
+            raise TraceError(f"{len(resp)} requests spanning more than {limit} controller clocks are more than one run "
+                             "can time; split the trace", "trace")
         if S[L.S_STUCK] or unanswered:  # defensive: the kernel always completes every request
             raise RuntimeError(f"DRAM kernel left requests unanswered for design {design}")
-        if sim_end >= L.key_time_limit(len(resp)):  # (responses come after every command's time)
-            raise TraceError(f"{len(resp)} requests spanning more than {L.key_time_limit(len(resp))} controller clocks "
-                             "are more than one run can time; split the trace", "trace")
         pd_act, pd_pre, sref = int(S[L.S_TPD_ACT]), int(S[L.S_TPD_PRE]), int(S[L.S_TSREF])
         states = {"act_standby": busy - pd_act, "pre_standby": window - busy - pd_pre - sref,
                   "act_powerdown": pd_act, "pre_powerdown": pd_pre, "self_refresh": sref}
